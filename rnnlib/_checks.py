@@ -1,0 +1,89 @@
+"""Input validation: every public entry point checks its arguments here, before any arithmetic,
+so that a mistake gives a plain-language ``ValueError`` instead of a silent broadcast or a numpy
+traceback from deep inside a matmul."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(a, name: str, dtype=np.float64) -> np.ndarray:
+    """Return ``a`` as a numpy array of ``dtype``; refuse strings, objects and complex numbers."""
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise ValueError(f"{name} must be an array of numbers, got {type(a).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    return arr.astype(dtype, copy=False)
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise if ``arr`` holds NaN or inf, saying where the first bad entry is."""
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} contains {arr[where]} at index {where}; expected finite numbers")
+
+
+def check_sequence(x, input_size: int, dtype=np.float64, name: str = "x") -> np.ndarray:
+    """Validate a time-major input batch ``x: (T, B, D)`` against a layer's ``input_size``."""
+    arr = as_float_array(x, name, dtype)
+    if arr.ndim != 3:
+        hint = ""
+        if arr.ndim == 2:
+            hint = (f"; for a single sequence use {name}[:, None, :] (batch of one), "
+                    f"for a single time step use {name}[None]")
+        raise ValueError(f"{name} must have 3 dimensions (T, B, D), got {arr.ndim} "
+                         f"with shape {arr.shape}{hint}")
+    T, B, D = arr.shape
+    if D != input_size:
+        raise ValueError(f"{name} has {D} features, this layer expects {input_size}")
+    if T == 0 or B == 0:
+        raise ValueError(f"{name} must hold at least one time step and one sequence, "
+                         f"got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_matrix(a, shape: tuple, name: str, dtype=np.float64) -> np.ndarray:
+    """Validate an array of exactly ``shape`` (for states, per-step inputs and gradients)."""
+    arr = as_float_array(a, name, dtype)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {arr.shape}, expected {tuple(shape)}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_params(params: dict, shapes: dict, owner: str) -> None:
+    """Check a parameter dict has exactly the expected keys, shapes and finite values."""
+    missing = [k for k in shapes if k not in params]
+    extra = [k for k in params if k not in shapes]
+    if missing or extra:
+        raise ValueError(f"{owner} parameters: missing {missing}, unexpected {extra}; "
+                         f"expected keys {list(shapes)}")
+    for key, shape in shapes.items():
+        value = params[key]
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{owner} parameter {key!r} must be a numpy array, "
+                             f"got {type(value).__name__}")
+        if value.shape != tuple(shape):
+            raise ValueError(f"{owner} parameter {key!r} has shape {value.shape}, "
+                             f"expected {tuple(shape)}")
+        check_finite(value, f"{owner} parameter {key!r}")
+
+
+def check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def rng_from(seed) -> np.random.Generator:
+    """An explicit random generator: from an int seed, a Generator (used as is), or None (fresh
+    entropy). numpy's global random state is never used."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        return np.random.default_rng(seed)
+    raise ValueError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")

@@ -1,0 +1,205 @@
+"""Layers made of layers: ``Stack`` (deep RNNs, PyTorch's ``num_layers``) and ``Bidirectional``.
+
+Their ``params`` are flat dicts named exactly like PyTorch's ``state_dict`` keys
+(``weight_ih_l0``, ``weight_hh_l1_reverse``, ...) and hold the sub-layers' own arrays, so writing
+into them changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
+bidirectional=True)`` one-to-one.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from . import _checks
+from .layers import GRU, LSTM, RNN
+
+_CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+def _flip_time(state_or_array):
+    return state_or_array[::-1]
+
+
+class Bidirectional:
+    """Run one layer forwards in time and another backwards, and concatenate their outputs.
+
+    ``hs[t] = [h_fwd_t, h_bwd_t]``: (T, B, 2H). The backward layer reads x_T first, so at
+    step t it has seen x_t..x_T: the future context a forward RNN cannot see.
+
+    Args:
+        forward_layer, backward_layer: recurrent layers of the same kind and sizes.
+
+    The state is the pair (forward layer's state, backward layer's state); the backward layer's
+    final state is the one it reaches at t = 1, as in PyTorch.
+    """
+
+    def __init__(self, forward_layer, backward_layer):
+        if (type(forward_layer) is not type(backward_layer)
+                or forward_layer.input_size != backward_layer.input_size
+                or forward_layer.hidden_size != backward_layer.hidden_size):
+            raise ValueError("Bidirectional needs two layers of the same kind and sizes, got "
+                             f"{forward_layer!r} and {backward_layer!r}")
+        self.forward_layer, self.backward_layer = forward_layer, backward_layer
+        self.input_size = forward_layer.input_size
+        self.hidden_size = forward_layer.hidden_size
+        self.output_size = 2 * forward_layer.hidden_size
+        self.has_cell_state = forward_layer.has_cell_state
+
+    @property
+    def params(self):
+        p = dict(self.forward_layer.params)
+        p.update({k + "_reverse": v for k, v in self.backward_layer.params.items()})
+        return p
+
+    def with_params(self, params):
+        fwd = {k: params[k] for k in self.forward_layer.params}
+        bwd = {k: params[k + "_reverse"] for k in self.backward_layer.params}
+        return Bidirectional(self.forward_layer.with_params(fwd), self.backward_layer.with_params(bwd))
+
+    def num_params(self):
+        return self.forward_layer.num_params() + self.backward_layer.num_params()
+
+    def forward(self, x, state0=None):
+        """x: (T, B, D); state0: (fwd state, bwd state) or None.
+
+        Returns hs: (T, B, 2H), state: (fwd final state, bwd final state), cache.
+        """
+        s_f, s_b = self._split_state(state0, "state0")
+        hs_f, st_f, c_f = self.forward_layer.forward(x, s_f)
+        x_arr = c_f["x"]
+        hs_b, st_b, c_b = self.backward_layer.forward(x_arr[::-1], s_b)
+        hs = np.concatenate([hs_f, hs_b[::-1]], axis=2)
+        return hs, (st_f, st_b), {"forward": c_f, "backward": c_b, "x": x_arr}
+
+    def backward(self, dhs, cache, dstate=None):
+        """dhs: (T, B, 2H); dstate: pair or None. Returns dx, (dstate0_fwd, dstate0_bwd), grads."""
+        T, B = cache["x"].shape[:2]
+        dhs = _checks.check_matrix(dhs, (T, B, self.output_size), "dhs",
+                                   self.forward_layer.dtype)
+        H = self.hidden_size
+        d_f, d_b = self._split_state(dstate, "dstate")
+        dx_f, ds_f, g_f = self.forward_layer.backward(dhs[:, :, :H], cache["forward"], d_f)
+        dx_b, ds_b, g_b = self.backward_layer.backward(dhs[::-1, :, H:], cache["backward"], d_b)
+        grads = dict(g_f)
+        grads.update({k + "_reverse": v for k, v in g_b.items()})
+        return dx_f + dx_b[::-1], (ds_f, ds_b), grads
+
+    @staticmethod
+    def _split_state(state, name):
+        if state is None:
+            return None, None
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            raise ValueError(f"{name} of a Bidirectional layer must be a pair "
+                             f"(forward state, backward state), got {type(state).__name__}")
+        return state[0], state[1]
+
+    def __repr__(self):
+        return f"Bidirectional({self.forward_layer!r})"
+
+
+def _layer_key(key, k):
+    """'weight_ih' -> 'weight_ih_l{k}', 'weight_ih_reverse' -> 'weight_ih_l{k}_reverse'."""
+    if key.endswith("_reverse"):
+        return f"{key[:-len('_reverse')]}_l{k}_reverse"
+    return f"{key}_l{k}"
+
+
+class Stack:
+    """Recurrent layers on top of each other: layer k+1 reads layer k's hidden states.
+
+    Args:
+        layers: a list of recurrent layers (RNN, LSTM, GRU or Bidirectional), each one's
+            ``input_size`` equal to the previous one's ``output_size``.
+
+    ``state`` is a list with one state per layer (top layer last).
+    """
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Stack needs at least one layer")
+        for k in range(1, len(layers)):
+            if layers[k].input_size != layers[k - 1].output_size:
+                raise ValueError(f"layer {k} expects {layers[k].input_size} features but layer "
+                                 f"{k - 1} produces {layers[k - 1].output_size}")
+        self.layers = layers
+        self.input_size = layers[0].input_size
+        self.output_size = layers[-1].output_size
+        self.hidden_size = layers[-1].hidden_size
+
+    @property
+    def params(self):
+        return {_layer_key(key, k): v
+                for k, layer in enumerate(self.layers) for key, v in layer.params.items()}
+
+    def with_params(self, params):
+        new = copy.copy(self)
+        new.layers = [layer.with_params({key: params[_layer_key(key, k)] for key in layer.params})
+                      for k, layer in enumerate(self.layers)]
+        return new
+
+    def num_params(self):
+        return sum(layer.num_params() for layer in self.layers)
+
+    def forward(self, x, state0=None):
+        """x: (T, B, D); state0: list of per-layer states or None.
+
+        Returns hs: (T, B, output_size) of the top layer, states (list), cache (list).
+        """
+        states0 = self._split(state0, "state0")
+        caches, states, h = [], [], x
+        for layer, s0 in zip(self.layers, states0):
+            h, s, c = layer.forward(h, s0)
+            states.append(s)
+            caches.append(c)
+        return h, states, caches
+
+    def backward(self, dhs, cache, dstate=None):
+        """dhs: (T, B, output_size); dstate: list of per-layer state gradients or None.
+
+        Returns dx: (T, B, D), dstate0 (list), grads (flat dict like ``params``).
+        """
+        dstates = self._split(dstate, "dstate")
+        grads, dstate0 = {}, [None] * len(self.layers)
+        d = dhs
+        for k in range(len(self.layers) - 1, -1, -1):
+            d, dstate0[k], g = self.layers[k].backward(d, cache[k], dstates[k])
+            grads.update({_layer_key(key, k): v for key, v in g.items()})
+        return d, dstate0, {key: grads[key] for key in self.params}
+
+    def _split(self, state, name):
+        if state is None:
+            return [None] * len(self.layers)
+        if not isinstance(state, (list, tuple)) or len(state) != len(self.layers):
+            raise ValueError(f"{name} of a Stack must be a list with one state per layer "
+                             f"({len(self.layers)}), got {type(state).__name__}")
+        return list(state)
+
+    def __repr__(self):
+        return f"Stack({self.layers!r})"
+
+
+def stacked(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None, **kwargs):
+    """A ``Stack`` laid out like ``torch.nn.<cell>(input_size, hidden_size, num_layers,
+    bidirectional=...)``, parameters named like its ``state_dict``.
+
+    Args:
+        cell: "rnn", "lstm" or "gru"; kwargs go to each layer (e.g. nonlinearity="relu").
+    """
+    if cell not in _CELLS:
+        raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
+    num_layers = _checks.check_positive_int(num_layers, "num_layers")
+    rng = _checks.rng_from(seed)
+    cls = _CELLS[cell]
+    layers, d = [], input_size
+    for _ in range(num_layers):
+        if bidirectional:
+            layer = Bidirectional(cls(d, hidden_size, seed=rng, **kwargs),
+                                  cls(d, hidden_size, seed=rng, **kwargs))
+        else:
+            layer = cls(d, hidden_size, seed=rng, **kwargs)
+        layers.append(layer)
+        d = layer.output_size
+    return Stack(layers)

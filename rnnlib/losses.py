@@ -1,0 +1,108 @@
+r"""Losses with their gradients.
+
+Convention for sequences: a loss at every time step, summed over time,
+:math:`L = \sum_t L_t`, where :math:`L_t` averages over the batch (``reduction="sum"``, the
+default), or one average over all steps and sequences (``reduction="mean"``, PyTorch's default,
+e.g. the loss per character). Without a time axis both average over the batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+
+def softmax(logits, axis=-1):
+    """Numerically stable softmax: subtracting the max changes nothing but prevents overflow."""
+    z = logits - np.max(logits, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(logits, axis=-1):
+    """log(softmax(logits)) without ever forming a 0 or an inf."""
+    z = logits - np.max(logits, axis=axis, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
+def _reduce_weights(shape, has_time, reduction):
+    """The factor each element's loss is multiplied by."""
+    if reduction == "mean":
+        return 1.0 / int(np.prod(shape))
+    if reduction == "sum":
+        return 1.0 / int(np.prod(shape[1:] if has_time else shape))
+    raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+
+
+def softmax_cross_entropy(logits, targets, reduction="sum"):
+    """Softmax cross-entropy (negative log-likelihood of the target class), in nats.
+
+    Args:
+        logits: (T, B, C) scores per step, or (B, C) for one prediction per sequence.
+        targets: (T, B) or (B,) integer classes in [0, C).
+        reduction: "sum" (sum over time of the batch mean) or "mean" (mean over everything).
+
+    Returns:
+        loss: float; dlogits: same shape as logits, = (softmax - one_hot) times the reduction
+        factor.
+    """
+    logits = _checks.as_float_array(logits, "logits")
+    if logits.ndim not in (2, 3):
+        raise ValueError(f"logits must be (T, B, C) or (B, C), got shape {logits.shape}")
+    _checks.check_finite(logits, "logits")
+    targets = np.asarray(targets)
+    if targets.shape != logits.shape[:-1]:
+        raise ValueError(f"targets has shape {targets.shape}, expected {logits.shape[:-1]} "
+                         f"(one class index per prediction)")
+    if targets.dtype.kind not in "iu":
+        raise ValueError(f"targets must be integer class indices, got dtype {targets.dtype}")
+    C = logits.shape[-1]
+    if targets.size and (targets.min() < 0 or targets.max() >= C):
+        raise ValueError(f"targets must lie in [0, {C}), got values from {targets.min()} "
+                         f"to {targets.max()}")
+    scale = _reduce_weights(targets.shape, logits.ndim == 3, reduction)
+    logp = log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    dlogits = np.exp(logp)
+    np.put_along_axis(dlogits, targets[..., None],
+                      np.take_along_axis(dlogits, targets[..., None], axis=-1) - 1.0, axis=-1)
+    return float(nll.sum() * scale), dlogits * scale
+
+
+def softmax_cross_entropy_per_step(logits, targets):
+    """L_t for every step: (T,) batch-mean cross-entropies, whose sum is the "sum" loss."""
+    logits = _checks.as_float_array(logits, "logits")
+    if logits.ndim != 3:
+        raise ValueError(f"logits must be (T, B, C), got shape {logits.shape}")
+    targets = np.asarray(targets)
+    logp = log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    return nll.mean(axis=1)
+
+
+def mse_loss(pred, target, reduction="sum"):
+    """Mean squared error.
+
+    Args:
+        pred, target: (T, B, O) per-step predictions, or (B, O) one per sequence.
+        reduction: "sum": L = sum_t L_t with L_t the mean over batch and outputs; "mean": the
+            mean over everything (= ``torch.nn.MSELoss()``).
+
+    Returns:
+        loss: float; dpred: same shape as pred.
+    """
+    pred = _checks.as_float_array(pred, "pred")
+    if pred.ndim not in (2, 3):
+        raise ValueError(f"pred must be (T, B, O) or (B, O), got shape {pred.shape}")
+    _checks.check_finite(pred, "pred")
+    target = _checks.check_matrix(target, pred.shape, "target")
+    scale = _reduce_weights(pred.shape, pred.ndim == 3, reduction)
+    err = pred - target
+    return float(np.sum(err * err) * scale), 2.0 * err * scale
+
+
+def mse_loss_per_step(pred, target):
+    """L_t for every step: (T,) means over batch and outputs."""
+    err = np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
+    return np.mean(err * err, axis=tuple(range(1, err.ndim)))

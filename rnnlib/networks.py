@@ -1,0 +1,235 @@
+r"""Whole networks: an output layer on top of a recurrent layer.
+
+* ``Linear``: :math:`y = W_{hy} h + b_y` applied at every time step (``torch.nn.Linear``).
+* ``RecurrentNetwork``: any recurrent layer plus a ``Linear`` head, many-to-many
+  (an output at every step) or many-to-one (one output from the last hidden state).
+* ``ElmanNetwork``: a vanilla RNN with a head: the hidden state is fed back.
+* ``JordanNetwork``: the *output* is fed back instead of the hidden state.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from . import _checks
+from .cells import NONLINEARITIES, check_nonlinearity
+from .layers import RNN
+
+
+class Linear:
+    r"""Output layer :math:`y = W h + b`, over the last axis, as ``torch.nn.Linear``.
+
+    Args:
+        in_features: H; out_features: O; seed: int or Generator.
+
+    ``params``: ``weight (O, H)``, ``bias (O,)``, initialised uniformly in (-1/sqrt(H), 1/sqrt(H))
+    as in PyTorch.
+    """
+
+    def __init__(self, in_features, out_features, seed=None, dtype=np.float64):
+        self.in_features = _checks.check_positive_int(in_features, "in_features")
+        self.out_features = _checks.check_positive_int(out_features, "out_features")
+        self.dtype = np.dtype(dtype)
+        rng = _checks.rng_from(seed)
+        bound = 1.0 / np.sqrt(in_features)
+        self.params = {k: rng.uniform(-bound, bound, size=s).astype(self.dtype)
+                       for k, s in self.param_shapes().items()}
+
+    def param_shapes(self):
+        return {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}
+
+    def num_params(self):
+        return self.out_features * (self.in_features + 1)
+
+    def with_params(self, params):
+        new = copy.copy(self)
+        new.params = params
+        return new
+
+    def forward(self, h):
+        """h: (..., H), e.g. (T, B, H) or (B, H). Returns y: (..., O) and a cache."""
+        _checks.check_params(self.params, self.param_shapes(), "Linear")
+        h = _checks.as_float_array(h, "h", self.dtype)
+        if h.ndim < 1 or h.shape[-1] != self.in_features:
+            raise ValueError(f"h has {h.shape[-1] if h.ndim else 0} features, "
+                             f"this layer expects {self.in_features}")
+        _checks.check_finite(h, "h")
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = h @ self.params["weight"].T + self.params["bias"]
+        return y, {"h": h}
+
+    def backward(self, dy, cache):
+        """dy: (..., O). Returns dh: (..., H) and grads summed over all leading axes."""
+        h = cache["h"]
+        dy = _checks.check_matrix(dy, h.shape[:-1] + (self.out_features,), "dy", self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dy2 = dy.reshape(-1, self.out_features)
+            grads = {"weight": dy2.T @ h.reshape(-1, self.in_features), "bias": dy2.sum(axis=0)}
+            dh = dy @ self.params["weight"]
+        return dh, grads
+
+    def __repr__(self):
+        return f"Linear({self.in_features}, {self.out_features})"
+
+
+class RecurrentNetwork:
+    """A recurrent layer (or Stack / Bidirectional) with a ``Linear`` head.
+
+    Args:
+        rnn: the recurrent part; head: a ``Linear`` with ``in_features == rnn.output_size``.
+        many_to_one: False gives an output at every step, ys: (T, B, O); True gives one output
+            from the last hidden state, y: (B, O).
+
+    ``params`` are named ``rnn.<name>`` and ``out.<name>``, like a PyTorch module with
+    attributes ``rnn`` and ``out``.
+    """
+
+    def __init__(self, rnn, head, many_to_one=False):
+        if head.in_features != rnn.output_size:
+            raise ValueError(f"head expects {head.in_features} features but the recurrent "
+                             f"layer produces {rnn.output_size}")
+        self.rnn, self.head, self.many_to_one = rnn, head, bool(many_to_one)
+        self.input_size, self.output_size = rnn.input_size, head.out_features
+
+    @property
+    def params(self):
+        p = {"rnn." + k: v for k, v in self.rnn.params.items()}
+        p.update({"out." + k: v for k, v in self.head.params.items()})
+        return p
+
+    def with_params(self, params):
+        new = copy.copy(self)
+        new.rnn = self.rnn.with_params({k: params["rnn." + k] for k in self.rnn.params})
+        new.head = self.head.with_params({k: params["out." + k] for k in self.head.params})
+        return new
+
+    def num_params(self):
+        return self.rnn.num_params() + self.head.num_params()
+
+    def forward(self, x, state0=None):
+        """x: (T, B, D). Returns ys: (T, B, O) or (B, O) if many_to_one, final state, cache."""
+        hs, state, rnn_cache = self.rnn.forward(x, state0)
+        top = hs[-1] if self.many_to_one else hs
+        ys, head_cache = self.head.forward(top)
+        return ys, state, {"rnn": rnn_cache, "head": head_cache, "hs": hs}
+
+    def backward(self, dys, cache, dstate=None):
+        """dys: like ys. Returns dx: (T, B, D), dstate0, grads (like ``params``)."""
+        dtop, g_head = self.head.backward(dys, cache["head"])
+        if self.many_to_one:       # only the last step has a loss: dL/dh_t = 0 from outputs t < T
+            dhs = np.zeros_like(cache["hs"])
+            dhs[-1] = dtop
+        else:
+            dhs = dtop
+        dx, dstate0, g_rnn = self.rnn.backward(dhs, cache["rnn"], dstate)
+        grads = {"rnn." + k: v for k, v in g_rnn.items()}
+        grads.update({"out." + k: v for k, v in g_head.items()})
+        return dx, dstate0, grads
+
+    def __repr__(self):
+        return f"RecurrentNetwork({self.rnn!r}, {self.head!r}, many_to_one={self.many_to_one})"
+
+
+def ElmanNetwork(input_size, hidden_size, output_size, nonlinearity="tanh", many_to_one=False,
+                 seed=None, dtype=np.float64):
+    r"""Elman's simple recurrent network: :math:`h_t = f(W_{xh} x_t + W_{hh} h_{t-1} + b)`,
+    :math:`y_t = W_{hy} h_t + b_y`; the hidden state is what is fed back."""
+    rng = _checks.rng_from(seed)
+    return RecurrentNetwork(RNN(input_size, hidden_size, nonlinearity, seed=rng, dtype=dtype),
+                            Linear(hidden_size, output_size, seed=rng, dtype=dtype),
+                            many_to_one=many_to_one)
+
+
+class JordanNetwork:
+    r"""Jordan's network: the previous *output* is fed back instead of the hidden state.
+
+    .. math::
+        h_t = f(W_{xh} x_t + W_{yh} y_{t-1} + b_h),\qquad y_t = W_{hy} h_t + b_y,\qquad y_0 = 0
+
+    Args:
+        input_size: D; hidden_size: H; output_size: O; nonlinearity: as for ``RNN``.
+
+    ``params``: ``weight_xh (H, D)``, ``weight_yh (H, O)``, ``bias_h (H,)``, ``weight_hy (O, H)``,
+    ``bias_y (O,)``. The state is the last output y_T: (B, O).
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", seed=None,
+                 dtype=np.float64):
+        self.input_size = _checks.check_positive_int(input_size, "input_size")
+        self.hidden_size = _checks.check_positive_int(hidden_size, "hidden_size")
+        self.output_size = _checks.check_positive_int(output_size, "output_size")
+        self.nonlinearity = check_nonlinearity(nonlinearity)
+        self.dtype = np.dtype(dtype)
+        rng = _checks.rng_from(seed)
+        self.params = {}
+        for k, s in self.param_shapes().items():
+            bound = 1.0 / np.sqrt(hidden_size)
+            self.params[k] = rng.uniform(-bound, bound, size=s).astype(self.dtype)
+
+    def param_shapes(self):
+        D, H, O = self.input_size, self.hidden_size, self.output_size
+        return {"weight_xh": (H, D), "weight_yh": (H, O), "bias_h": (H,),
+                "weight_hy": (O, H), "bias_y": (O,)}
+
+    def num_params(self):
+        return sum(int(np.prod(s)) for s in self.param_shapes().values())
+
+    def with_params(self, params):
+        new = copy.copy(self)
+        new.params = params
+        return new
+
+    def forward(self, x, state0=None):
+        """x: (T, B, D); state0: y_0 (B, O) or None. Returns ys (T, B, O), y_T, cache."""
+        _checks.check_params(self.params, self.param_shapes(), "JordanNetwork")
+        x = _checks.check_sequence(x, self.input_size, self.dtype)
+        T, B, _ = x.shape
+        y = y0 = (np.zeros((B, self.output_size), self.dtype) if state0 is None else
+                  _checks.check_matrix(state0, (B, self.output_size), "state0", self.dtype))
+        p = self.params
+        f, _ = NONLINEARITIES[self.nonlinearity]
+        hs = np.empty((T, B, self.hidden_size), self.dtype)
+        ys = np.empty((T, B, self.output_size), self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x_proj = x @ p["weight_xh"].T + p["bias_h"]
+            for t in range(T):
+                hs[t] = f(x_proj[t] + y @ p["weight_yh"].T)   # the output is the memory
+                y = ys[t] = hs[t] @ p["weight_hy"].T + p["bias_y"]
+        return ys, ys[-1].copy(), {"x": x, "y0": y0, "hs": hs, "ys": ys}
+
+    def backward(self, dys, cache, dstate=None):
+        """dys: (T, B, O) dL/dy_t; dstate: dL/dy_T from later (or None).
+
+        Returns dx: (T, B, D), dL/dy_0: (B, O), grads (like ``params``).
+        """
+        x, hs, ys = cache["x"], cache["hs"], cache["ys"]
+        T, B, D = x.shape
+        H, O = self.hidden_size, self.output_size
+        dys = _checks.check_matrix(dys, (T, B, O), "dys", self.dtype)
+        dy_next = (np.zeros((B, O), self.dtype) if dstate is None else
+                   _checks.check_matrix(dstate, (B, O), "dstate", self.dtype))
+        p = self.params
+        _, fprime = NONLINEARITIES[self.nonlinearity]
+        da = np.empty_like(hs)
+        dy_all = np.empty_like(ys)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fprime_hs = fprime(hs)
+            for t in range(T - 1, -1, -1):
+                dy = dy_all[t] = dys[t] + dy_next          # own loss + via h_{t+1}
+                da[t] = (dy @ p["weight_hy"]) * fprime_hs[t]
+                dy_next = da[t] @ p["weight_yh"]           # into y_{t-1}
+            y_prev = np.concatenate([cache["y0"][None], ys[:-1]], axis=0)
+            da2, dy2 = da.reshape(T * B, H), dy_all.reshape(T * B, O)
+            grads = {"weight_xh": da2.T @ x.reshape(T * B, D),
+                     "weight_yh": da2.T @ y_prev.reshape(T * B, O),
+                     "bias_h": da2.sum(axis=0),
+                     "weight_hy": dy2.T @ hs.reshape(T * B, H),
+                     "bias_y": dy2.sum(axis=0)}
+            dx = da @ p["weight_xh"]
+        return dx, dy_next, grads
+
+    def __repr__(self):
+        return (f"JordanNetwork(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                f"output_size={self.output_size})")

@@ -1,0 +1,9 @@
+"""Figures for the course: the only package that imports matplotlib.
+
+``style.py`` holds the course style (colour-blind-safe palette, white faces) and ``show``, which
+displays a figure with alt text. Each topic module draws the figures of one notebook.
+"""
+
+from .style import PALETTE, LINESTYLES, MARKERS, new_figure, show, use_course_style
+
+__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "new_figure", "show", "use_course_style"]

@@ -1,0 +1,94 @@
+"""The course's figure style and the one way figures are displayed.
+
+* Colours: the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies.
+* Curves that are compared differ in line style and marker as well as colour.
+* White figure and axes faces, so plots stay readable in a dark JupyterLab theme.
+* ``show(fig, alt)`` displays a PNG with alt text (in the output's metadata, where nbconvert's
+  HTML export puts it on the ``<img>``, and as the text/plain fallback) and closes the figure.
+
+Every notebook calls ``use_course_style()`` once at the top.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("agg") if not matplotlib.get_backend().lower().startswith(("module://matplotlib_inline", "module://ipykernel")) else None  # noqa: E501
+import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402
+
+#: Okabe & Ito (2008): black, orange, sky blue, bluish green, yellow, blue, vermillion, purple
+PALETTE = {
+    "black": "#000000", "orange": "#E69F00", "skyblue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+#: the order curves take: strong contrasts first (yellow last: weak on white)
+COLORS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "skyblue",
+                               "black", "yellow")]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), "-", "--"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+#: a sequential colour map that is also colour-blind safe and prints in grey
+SEQUENTIAL_CMAP = "viridis"
+DIVERGING_CMAP = "PuOr"
+DPI = 80
+
+
+def use_course_style() -> None:
+    """Set matplotlib's defaults for the course (idempotent)."""
+    plt.rcParams.update({
+        "axes.prop_cycle": cycler(color=COLORS) + cycler(linestyle=LINESTYLES),
+        "figure.facecolor": "white",
+        "axes.facecolor": "white",
+        "savefig.facecolor": "white",
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "font.size": 11,
+        "axes.titlesize": 12,
+        "axes.labelsize": 11,
+        "legend.fontsize": 10,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "image.cmap": SEQUENTIAL_CMAP,
+        "figure.constrained_layout.use": True,
+        "lines.linewidth": 2.0,
+        "lines.markersize": 5,
+    })
+
+
+def new_figure(ncols=1, nrows=1, width=8.0, height=3.6, **kwargs):
+    """``plt.subplots`` in the course style, not attached to the notebook's inline display
+    (so a figure appears once, through :func:`show`)."""
+    use_course_style()
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), **kwargs)
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def figure_png(fig) -> bytes:
+    """The figure rendered to PNG bytes, with a white face."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def show(fig, alt: str) -> None:
+    """Display ``fig`` as a PNG with alt text, then close it.
+
+    Args:
+        fig: a matplotlib Figure.
+        alt: one or two sentences saying what the figure shows, for screen readers and for
+            readers without images. Required.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("show() needs alt text: one or two sentences saying what the figure shows")
+    from IPython.display import display
+    png = figure_png(fig)
+    plt.close(fig)
+    bundle = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[Figure: {alt}]"}
+    display(bundle, raw=True, metadata={"image/png": {"alt": alt}})
