@@ -222,26 +222,33 @@ class LSTM(RecurrentLayer):
         h, c = self._initial_pair(state0, B)
         h0, c0 = h, c
         p = self.params
-        # One tanh serves all four gates: sigma(a) = 0.5 * tanh(a / 2) + 0.5 for i, f, o.
+        # One tanh serves all four gates: sigma(a) = 0.5 * tanh(a / 2) + 0.5 for i, f, o, so the
+        # pre-activations of i, f, o are halved (folded into the weights) and g's are kept.
         scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=self.dtype), H)
         shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype=self.dtype), H)
         acts = np.empty((T, B, 4 * H), dtype=self.dtype)   # i, f, g, o activations
         hs = np.empty((T, B, H), dtype=self.dtype)
         cs = np.empty((T, B, H), dtype=self.dtype)
         tanh_cs = np.empty((T, B, H), dtype=self.dtype)
+        ig = np.empty((B, H), dtype=self.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
-            x_proj = x @ p["weight_ih"].T + (p["bias_ih"] + p["bias_hh"])  # (T, B, 4H)
-            w_hh_t = p["weight_hh"].T
+            # input projections of all steps in one matmul, biases folded in, pre-scaled
+            x_proj = (x @ p["weight_ih"].T + (p["bias_ih"] + p["bias_hh"])) * scale  # (T, B, 4H)
+            w_hh_scaled = p["weight_hh"].T * scale                                 # (H, 4H)
             for t in range(T):
-                a = x_proj[t] + h @ w_hh_t                       # all gates, one matmul
                 act = acts[t]
-                np.tanh(a * scale, out=act)
-                act *= scale
+                np.matmul(h, w_hh_scaled, out=act)             # all gates, one matmul
+                act += x_proj[t]
+                np.tanh(act, out=act)
+                act *= scale                                   # -> sigma for i, f, o; tanh for g
                 act += shift
                 i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-                c = cs[t] = f * c + i * g
-                tanh_cs[t] = np.tanh(c)
-                h = hs[t] = o * tanh_cs[t]
+                np.multiply(f, c, out=cs[t])                   # c_t = f * c_{t-1} + i * g
+                np.multiply(i, g, out=ig)
+                cs[t] += ig
+                np.tanh(cs[t], out=tanh_cs[t])
+                np.multiply(o, tanh_cs[t], out=hs[t])          # h_t = o * tanh(c_t)
+                h, c = hs[t], cs[t]
         gates = {name: acts[:, :, k * H:(k + 1) * H] for k, name in enumerate(self.gate_names)}
         cache = {"x": x, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "tanh_cs": tanh_cs,
                  "gates": gates, "acts": acts}
@@ -259,38 +266,42 @@ class LSTM(RecurrentLayer):
             dx: (T, B, D), dstate0: (dL/dh_0, dL/dc_0), grads (and dh_total when asked).
         """
         dhs = self._check_dhs(dhs, cache)
-        x, hs, cs, tanh_cs, acts = cache["x"], cache["hs"], cache["cs"], cache["tanh_cs"], cache["acts"]
+        x, hs, tanh_cs, acts = cache["x"], cache["hs"], cache["tanh_cs"], cache["acts"]
         T, B, D = x.shape
         H = self.hidden_size
         p = self.params
         dh_next, dc_next = self._initial_pair(dstate, B, name="dstate")
         dh_total = np.empty_like(hs) if return_hidden_grads else None
         with np.errstate(over="ignore", invalid="ignore"):
-            # Derivatives of the gate activations w.r.t. their pre-activations, all steps at once.
-            dact = acts * (1.0 - acts)                                # sigma' = s (1 - s)
-            dact[:, :, 2 * H:3 * H] = 1.0 - acts[:, :, 2 * H:3 * H] ** 2  # tanh' = 1 - g^2
-            c_prev = np.concatenate([cache["c0"][None], cs[:-1]], axis=0)
+            i, f, g, o = (acts[:, :, k * H:(k + 1) * H] for k in range(4))
+            c_prev = np.concatenate([cache["c0"][None], cache["cs"][:-1]], axis=0)
+            # Local derivatives, for all steps at once (only the chain itself is sequential):
+            #   dc_t   = dc_{t+1} f_{t+1} + dh_t * o (1 - tanh^2 c_t)     (c -> h = o tanh c)
+            #   da_i   = dc_t * g i (1 - i),   da_f = dc_t * c_{t-1} f (1 - f)
+            #   da_g   = dc_t * i (1 - g^2),   da_o = dh_t * tanh(c_t) o (1 - o)
+            dh_to_dc = o * (1.0 - tanh_cs * tanh_cs)
+            dc_to_da = np.empty((T, B, 3, H), dtype=self.dtype)
+            dc_to_da[:, :, 0] = g * i * (1.0 - i)
+            dc_to_da[:, :, 1] = c_prev * f * (1.0 - f)
+            dc_to_da[:, :, 2] = i * (1.0 - g * g)
+            dh_to_dao = tanh_cs * o * (1.0 - o)
             da = np.empty_like(acts)          # dL/d(pre-activations), (T, B, 4H)
+            da_ifg = da.reshape(T, B, 4, H)[:, :, :3]
             w_hh = p["weight_hh"]
             for t in range(T - 1, -1, -1):
-                i, f, g, o = (acts[t, :, k * H:(k + 1) * H] for k in range(4))
-                dh = dhs[t] + dh_next
+                dh = dhs[t] + dh_next                          # own output + from step t+1
                 if dh_total is not None:
                     dh_total[t] = dh
-                tc = tanh_cs[t]
-                dc = dc_next + dh * o * (1.0 - tc * tc)      # h = o * tanh(c), plus c_{t+1}'s path
-                da_t = da[t]
-                da_t[:, :H] = dc * g                          # into i
-                da_t[:, H:2 * H] = dc * c_prev[t]             # into f
-                da_t[:, 2 * H:3 * H] = dc * i                 # into g
-                da_t[:, 3 * H:] = dh * tc                     # into o
-                da_t *= dact[t]                               # through sigma / tanh
-                dc_next = dc * f                              # the cell-state path: times f
-                dh_next = da_t @ w_hh
+                dc = dh * dh_to_dc[t]
+                dc += dc_next                                  # ... + the cell-state path
+                np.multiply(dc_to_da[t], dc[:, None, :], out=da_ifg[t])   # into i, f, g
+                np.multiply(dh, dh_to_dao[t], out=da[t, :, 3 * H:])       # into o
+                dc_next = dc * f[t]                            # the highway: times f_t
+                dh_next = da[t] @ w_hh                         # back through W_hh
             h_prev = np.concatenate([cache["h0"][None], hs[:-1]], axis=0)
             da2 = da.reshape(T * B, 4 * H)
             grads = {
-                "weight_ih": da2.T @ x.reshape(T * B, D),
+                "weight_ih": da2.T @ x.reshape(T * B, D),      # summed over all steps
                 "weight_hh": da2.T @ h_prev.reshape(T * B, H),
                 "bias_ih": da2.sum(axis=0),
                 "bias_hh": da2.sum(axis=0),
@@ -348,30 +359,47 @@ class GRU(RecurrentLayer):
         H = self.hidden_size
         h = h0 = self._initial(state0, B, "state0")
         p = self.params
-        w_hh_t, b_hh = p["weight_hh"].T, p["bias_hh"]
+        # sigma(a) = 0.5 * tanh(a / 2) + 0.5: the r and z columns are halved once, up front.
+        scale = np.repeat(np.array([0.5, 0.5, 1.0], dtype=self.dtype), H)
         acts = np.empty((T, B, 3 * H), dtype=self.dtype)    # r, z, n
         hs = np.empty((T, B, H), dtype=self.dtype)
-        ah_n = np.empty((T, B, H), dtype=self.dtype)        # W_hn (.) + b_hn, per step
+        ah = np.empty((T, B, 3 * H), dtype=self.dtype)      # hidden projections, per step
         rh = np.empty((T, B, H), dtype=self.dtype) if not self.reset_after else None
         with np.errstate(over="ignore", invalid="ignore"):
-            x_proj = x @ p["weight_ih"].T + p["bias_ih"]    # (T, B, 3H)
+            x_proj = (x @ p["weight_ih"].T + p["bias_ih"]) * scale    # (T, B, 3H), one matmul
+            w_hh_scaled = p["weight_hh"].T * scale                     # (H, 3H)
+            b_hh_scaled = p["bias_hh"] * scale
             for t in range(T):
-                act = acts[t]
+                act, rz, n = acts[t], acts[t, :, :2 * H], acts[t, :, 2 * H:]
+                r, z = act[:, :H], act[:, H:2 * H]
                 if self.reset_after:
-                    ah = h @ w_hh_t + b_hh                  # all three blocks, one matmul
-                    act[:, :2 * H] = 0.5 * np.tanh(0.5 * (x_proj[t, :, :2 * H] + ah[:, :2 * H])) + 0.5
-                    ah_n[t] = ah[:, 2 * H:]
-                    act[:, 2 * H:] = np.tanh(x_proj[t, :, 2 * H:] + act[:, :H] * ah_n[t])
+                    np.matmul(h, w_hh_scaled, out=ah[t])    # all three blocks, one matmul
+                    ah[t] += b_hh_scaled
+                    np.add(x_proj[t, :, :2 * H], ah[t, :, :2 * H], out=rz)
+                    np.tanh(rz, out=rz)
+                    rz *= 0.5
+                    rz += 0.5                               # r, z = sigma(...)
+                    np.multiply(r, ah[t, :, 2 * H:], out=n)  # r * (W_hn h + b_hn)
                 else:
-                    ah_rz = h @ w_hh_t[:, :2 * H] + b_hh[:2 * H]
-                    act[:, :2 * H] = 0.5 * np.tanh(0.5 * (x_proj[t, :, :2 * H] + ah_rz)) + 0.5
-                    rh[t] = act[:, :H] * h
-                    ah_n[t] = rh[t] @ w_hh_t[:, 2 * H:] + b_hh[2 * H:]
-                    act[:, 2 * H:] = np.tanh(x_proj[t, :, 2 * H:] + ah_n[t])
-                z, n = act[:, H:2 * H], act[:, 2 * H:]
-                h = hs[t] = n + z * (h - n)                 # (1 - z) * n + z * h
+                    np.matmul(h, w_hh_scaled[:, :2 * H], out=ah[t, :, :2 * H])
+                    ah[t, :, :2 * H] += b_hh_scaled[:2 * H]
+                    np.add(x_proj[t, :, :2 * H], ah[t, :, :2 * H], out=rz)
+                    np.tanh(rz, out=rz)
+                    rz *= 0.5
+                    rz += 0.5
+                    np.multiply(r, h, out=rh[t])            # reset applied before the matmul
+                    np.matmul(rh[t], w_hh_scaled[:, 2 * H:], out=ah[t, :, 2 * H:])
+                    ah[t, :, 2 * H:] += b_hh_scaled[2 * H:]
+                    n[...] = ah[t, :, 2 * H:]               # W_hn (r * h) + b_hn
+                n += x_proj[t, :, 2 * H:]
+                np.tanh(n, out=n)
+                np.subtract(h, n, out=hs[t])                # h_t = n + z * (h_{t-1} - n)
+                hs[t] *= z
+                hs[t] += n
+                h = hs[t]
         gates = {name: acts[:, :, k * H:(k + 1) * H] for k, name in enumerate(self.gate_names)}
-        cache = {"x": x, "h0": h0, "hs": hs, "gates": gates, "acts": acts, "ah_n": ah_n, "rh": rh}
+        cache = {"x": x, "h0": h0, "hs": hs, "gates": gates, "acts": acts,
+                 "ah_n": ah[:, :, 2 * H:], "rh": rh}
         return hs, hs[-1].copy(), cache
 
     def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
@@ -393,31 +421,32 @@ class GRU(RecurrentLayer):
         dh_next = self._initial(dstate, B, "dstate")
         dh_total = np.empty_like(hs) if return_hidden_grads else None
         h_prev = np.concatenate([cache["h0"][None], hs[:-1]], axis=0)
-        dax = np.empty_like(acts)     # dL/d(input projections), (T, B, 3H)
+        dax = np.empty_like(acts)     # dL/d(input projections), (T, B, 3H): r, z, n blocks
         dah = np.empty_like(acts)     # dL/d(hidden projections), (T, B, 3H)
         with np.errstate(over="ignore", invalid="ignore"):
+            r, z, n = acts[:, :, :H], acts[:, :, H:2 * H], acts[:, :, 2 * H:]
+            # Local derivatives for all steps at once; h_t = (1 - z) n + z h_{t-1}:
+            dh_to_dan = (1.0 - z) * (1.0 - n * n)       # into n's pre-activation (through tanh)
+            dh_to_daz = (h_prev - n) * z * (1.0 - z)    # into z's pre-activation
+            if self.reset_after:                        # pre-act of n = ax_n + r * ah_n
+                dan_to_dar = ah_n * r * (1.0 - r)
             for t in range(T - 1, -1, -1):
-                r, z, n = acts[t, :, :H], acts[t, :, H:2 * H], acts[t, :, 2 * H:]
                 dh = dhs[t] + dh_next
                 if dh_total is not None:
                     dh_total[t] = dh
-                dn = dh * (1.0 - z)                        # h = (1 - z) n + z h_prev
-                dz = dh * (h_prev[t] - n)
-                dan = dn * (1.0 - n * n)                   # through tanh
-                dax[t, :, 2 * H:] = dan
+                dan = np.multiply(dh, dh_to_dan[t], out=dax[t, :, 2 * H:])
+                np.multiply(dh, dh_to_daz[t], out=dax[t, :, H:2 * H])
                 if self.reset_after:
-                    dr = dan * ah_n[t]
-                    dah[t, :, 2 * H:] = dan * r
-                else:
-                    drh = dan @ w_hh[2 * H:]               # into r * h_prev
-                    dr = drh * h_prev[t]
-                    dah[t, :, 2 * H:] = dan
-                dax[t, :, :H] = dah[t, :, :H] = dr * r * (1.0 - r)
-                dax[t, :, H:2 * H] = dah[t, :, H:2 * H] = dz * z * (1.0 - z)
-                if self.reset_after:
-                    dh_next = dh * z + dah[t] @ w_hh
-                else:
-                    dh_next = dh * z + drh * r + dah[t, :, :2 * H] @ w_hh[:2 * H]
+                    np.multiply(dan, dan_to_dar[t], out=dax[t, :, :H])
+                    dah[t, :, :2 * H] = dax[t, :, :2 * H]
+                    np.multiply(dan, r[t], out=dah[t, :, 2 * H:])
+                    dh_next = dh * z[t]                  # the direct (leaky) path
+                    dh_next += dah[t] @ w_hh             # through all three blocks
+                else:                                    # pre-act of n = ax_n + W_hn (r h) + b
+                    drh = dan @ w_hh[2 * H:]
+                    dax[t, :, :H] = drh * h_prev[t] * r[t] * (1.0 - r[t])
+                    dah[t] = dax[t]
+                    dh_next = dh * z[t] + drh * r[t] + dah[t, :, :2 * H] @ w_hh[:2 * H]
             dax2 = dax.reshape(T * B, 3 * H)
             dah2 = dah.reshape(T * B, 3 * H)
             hp2 = h_prev.reshape(T * B, H)
