@@ -1,4 +1,5 @@
-"""Self-checks for the notebooks' exercises, one module per notebook.
+"""Self-checks for the notebooks' exercises, one module per topic
+(``unfolding`` serves notebooks 00 and 01).
 
 Each ``check_*`` function runs the learner's function on fresh inputs, compares it with a
 reference solution and prints specific, friendly feedback. It never raises: a wrong shape, an

@@ -60,13 +60,17 @@ def use_course_style() -> None:
     })
 
 
-def new_figure(ncols=1, nrows=1, width=8.0, height=3.6, **kwargs):
+def new_figure(ncols=1, nrows=1, width=8.0, height=3.6, gridspec_kw=None, subplot_kw=None,
+               sharex=False, sharey=False, **fig_kwargs):
     """``plt.subplots`` in the course style, not attached to the notebook's inline display
-    (so a figure appears once, through :func:`show`)."""
+    (so a figure appears once, through :func:`show`). ``fig_kwargs`` go to ``Figure``
+    (e.g. ``layout="none"``: constrained layout roughly doubles the time a redraw takes, which
+    matters in widgets)."""
     use_course_style()
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(width, height), **kwargs)
-    axes = fig.subplots(nrows, ncols, squeeze=True)
+    fig = Figure(figsize=(width, height), **fig_kwargs)
+    axes = fig.subplots(nrows, ncols, squeeze=True, sharex=sharex, sharey=sharey,
+                        gridspec_kw=gridspec_kw, subplot_kw=subplot_kw)
     return fig, axes
 
 

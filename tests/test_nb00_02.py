@@ -1,0 +1,526 @@
+"""Tests for notebooks 00-02: their numeric helpers (rnnlib.demos.unfolding, rnnlib.demos.bptt),
+figures, widgets (driven headlessly: set a control, read ``widget.result``) and exercise checks.
+
+Every widget number is checked against rnnlib computed directly, not against stored values.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import rnnlib
+from rnnlib import analysis, cells
+from rnnlib.demos import bptt as dbptt
+from rnnlib.demos import unfolding as dunf
+from rnnlib.exercises import bptt as ex_bptt
+from rnnlib.exercises import unfolding as ex_unf
+from rnnlib.plots import bptt as pbptt
+from rnnlib.plots import unfolding as punf
+from rnnlib.plots.style import figure_png
+from rnnlib.tbptt import truncated_bptt
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@contextlib.contextmanager
+def quiet():
+    """Widgets display their figures; outside a kernel IPython prints them. Keep the log clean."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def close(a, b, tol=1e-12):
+    return np.allclose(a, b, rtol=tol, atol=tol)
+
+
+# =============================================================================================
+# rnnlib.demos.unfolding
+
+
+def test_forward_step_by_step_is_the_layer():
+    layer = rnnlib.RNN(3, 4, nonlinearity="relu", seed=3)
+    x = np.random.default_rng(0).standard_normal((7, 2, 3))
+    h0 = np.random.default_rng(1).standard_normal((2, 4))
+    assert close(dunf.forward_step_by_step(layer, x, h0), layer.forward(x, h0)[0])
+
+
+def test_sharing_cost_counts():
+    c = dunf.sharing_cost(50, D=8, H=16, O=2)
+    assert c["params"] == rnnlib.ElmanNetwork(8, 16, 2, seed=0).num_params() == 450
+    assert c["multiply_adds"] == 50 * (16 * 8 + 16 * 16 + 2 * 16)
+    assert c["stored"] == 50 * 16
+    curve = dunf.sharing_cost_curve([1, 10, 100], 8, 16, 2)
+    assert list(curve["params"]) == [450, 450, 450]
+    assert list(curve["multiply_adds"]) == [dunf.sharing_cost(T, 8, 16, 2)["multiply_adds"]
+                                             for T in (1, 10, 100)]
+    with pytest.raises(ValueError):
+        dunf.sharing_cost(0, 8, 16, 2)
+    with pytest.raises(ValueError):
+        dunf.sharing_cost_curve([0, 3], 8, 16, 2)
+
+
+def test_demo_inputs_are_a_fixed_prefix():
+    long, short = dunf.demo_inputs(30), dunf.demo_inputs(7)
+    assert short.shape == (7, 1, 1) and long[0, 0, 0] == 1.0
+    assert np.array_equal(long[:7], short)
+
+
+def test_perturbation_effect_is_causal_and_measured():
+    layer = rnnlib.RNN(2, 3, seed=0)
+    x = np.random.default_rng(2).standard_normal((6, 1, 2))
+    hs, hs2, effect = dunf.perturbation_effect(layer, x, eps=0.3, step=2)
+    assert np.all(effect[:2] == 0)                      # the past ignores a later input
+    assert np.all(effect[2:] > 0)
+    nudged = x.copy()
+    nudged[2] += 0.3
+    assert close(hs2, layer.forward(nudged)[0])
+    assert close(effect, np.linalg.norm((hs2 - hs)[:, 0], axis=1))
+    with pytest.raises(ValueError):
+        dunf.perturbation_effect(layer, x, eps=0.3, step=6)
+
+
+@pytest.mark.parametrize("w", [0.5, 1.0, 1.2, -0.7])
+def test_memory_demo_linear_is_geometric(w):
+    demo = dunf.memory_demo(12, w, "linear", eps=0.5)
+    assert close(demo["effect"], 0.5 * np.abs(w) ** np.arange(12), 1e-10)
+
+
+def test_memory_demo_zero_weight_forgets_at_once():
+    demo = dunf.memory_demo(10, 0.0, "tanh")
+    assert demo["effect"][0] > 0 and np.all(demo["effect"][1:] == 0)
+
+
+def test_order_demo_bag_blind_rnn_not():
+    a = "honesty is the best policy".split()
+    b = rnnlib.data.jumble(a, 0)
+    r = dunf.order_demo(a, b)
+    assert r["bag"] == 0.0                              # exactly: same bag, same floats
+    first = r["first_diff"]
+    assert np.all(r["distance"][:first] == 0) and r["distance"][first] > 0
+    assert r["final"] > 0.1
+    assert dunf.order_demo(a, a)["first_diff"] is None
+    with pytest.raises(ValueError):
+        dunf.order_demo(a, a[:-1])
+
+
+def test_word_vectors_are_deterministic():
+    v = dunf.word_vector("weather", 8)
+    assert np.array_equal(v, dunf.word_vector("weather", 8))
+    assert not np.array_equal(v, dunf.word_vector("whether", 8))
+    assert dunf.embed_words(["a", "b", "a"], 4).shape == (3, 1, 4)
+
+
+def test_elman_rule_is_tbptt_with_k1_and_full_is_backward():
+    net = rnnlib.ElmanNetwork(2, 5, 1, seed=0)
+    x = np.random.default_rng(1).standard_normal((6, 2, 2))
+    y = np.random.default_rng(2).standard_normal((6, 2, 1))
+    elman, full = dunf.elman_training_gradients(net, x, y)
+    ys, _, cache = net.forward(x)
+    _, dys = rnnlib.mse_loss(ys, y)
+    _, _, grads = net.backward(dys, cache)
+    for k in grads:
+        assert close(full[k], grads[k])
+    # Elman's rule: each step's own loss only, the context (h_{t-1}) a constant
+    p = net.rnn.params
+    dhs, _ = net.head.backward(dys, cache["head"])
+    dW_hh = np.zeros_like(p["weight_hh"])
+    h_prev = np.zeros((2, 5))
+    for t in range(6):
+        h, step_cache = cells.rnn_step_forward(x[t], h_prev, p["weight_ih"], p["weight_hh"],
+                                               p["bias_ih"], p["bias_hh"])
+        dW_hh += cells.rnn_step_backward(dhs[t], step_cache)[2]["weight_hh"]
+        h_prev = h
+    assert close(elman["rnn.weight_hh"], dW_hh)
+    assert not close(elman["rnn.weight_hh"], full["rnn.weight_hh"], 1e-3)
+    assert close(elman["out.weight"], full["out.weight"])
+
+
+# =============================================================================================
+# rnnlib.demos.bptt
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "sigmoid"])
+def test_bptt_by_steps_equals_rnn_backward(nonlinearity):
+    layer = rnnlib.RNN(3, 4, nonlinearity=nonlinearity, seed=5)
+    rng = np.random.default_rng(0)
+    x, dhs = rng.standard_normal((5, 2, 3)), rng.standard_normal((5, 2, 4))
+    h0 = rng.standard_normal((2, 4))
+    r = dbptt.bptt_by_steps(layer, x, dhs, h0)
+    _, _, cache = layer.forward(x, h0)
+    _, dh0, grads, dh_total = layer.backward(dhs, cache, return_hidden_grads=True)
+    for k in grads:
+        assert close(r["grads"][k], grads[k])
+        assert close(r["contributions"][k].sum(axis=0), grads[k])
+    assert close(r["dh_total"], dh_total) and close(r["dh0"], dh0)
+
+
+def test_first_term_vanishes_only_with_zero_h0():
+    layer = rnnlib.RNN(2, 3, seed=0)
+    x = np.random.default_rng(3).standard_normal((5, 1, 2))
+    dhs = np.zeros((5, 1, 3))
+    dhs[-1] = 1.0
+    zero = dbptt.bptt_by_steps(layer, x, dhs)["contributions"]["weight_hh"]
+    other = dbptt.bptt_by_steps(layer, x, dhs, np.full((1, 3), 0.5))["contributions"]["weight_hh"]
+    assert not np.any(zero[0]) and all(np.any(term) for term in zero[1:])
+    assert all(np.any(term) for term in other)
+
+
+def test_per_loss_gradients_sum_to_delta_and_respect_causality():
+    net, x, targets = dbptt.make_network(T=7, seed=2)
+    _, dys, cache = dbptt.selected_step_loss(net, x, targets, range(1, 8))
+    dhs, _ = net.head.backward(dys, cache["head"])
+    per = dbptt.per_loss_hidden_gradients(net.rnn, x, dhs)
+    assert close(per.sum(axis=0), analysis.hidden_state_gradients(net.rnn, x, dhs))
+    sizes = np.linalg.norm(per[:, :, 0], axis=2)
+    assert not np.any(sizes[np.triu_indices(7, k=1)]) and np.all(np.diag(sizes) > 0)
+
+
+def test_selected_step_loss_counts_only_the_chosen_steps():
+    net, x, targets = dbptt.make_network(T=6, O=2, seed=4)
+    loss, dys, _ = dbptt.selected_step_loss(net, x, targets, [2, 5])
+    ys = net.forward(x)[0]
+    full, dfull = rnnlib.mse_loss(ys, targets)
+    per_step = rnnlib.losses.mse_loss_per_step(ys, targets)
+    assert loss == pytest.approx(per_step[1] + per_step[4], rel=1e-12)
+    assert close(dys[[1, 4]], dfull[[1, 4]]) and not np.any(dys[[0, 2, 3, 5]])
+    with pytest.raises(ValueError):
+        dbptt.selected_step_loss(net, x, targets, [0])
+
+
+def test_truncated_hidden_gradients():
+    net, x, _ = dbptt.make_network(T=9, seed=1)
+    dhs = np.random.default_rng(0).standard_normal((9, 1, 3))
+    full = analysis.hidden_state_gradients(net.rnn, x, dhs)
+    assert close(dbptt.truncated_hidden_gradients(net.rnn, x, dhs, 9), full)
+    assert close(dbptt.truncated_hidden_gradients(net.rnn, x, dhs, 50), full)
+    only_last = np.zeros_like(dhs)
+    only_last[-1] = 1.0
+    g = dbptt.truncated_hidden_gradients(net.rnn, x, only_last, 4)     # chunks 1-4, 5-8, 9
+    assert not np.any(g[:8]) and np.any(g[8])
+
+
+def test_masked_mse_and_truncated_bptt_agree_with_full_bptt():
+    net, x, targets = dbptt.make_network(T=8, seed=6)
+    loss, d = dbptt.masked_mse(net.forward(x)[0], targets)
+    ref_loss, ref_d = rnnlib.mse_loss(net.forward(x)[0], targets)
+    assert loss == pytest.approx(ref_loss, rel=1e-12) and close(d, ref_d)
+    masked = targets.copy()
+    masked[:5] = np.nan
+    loss_m, g_m, _ = truncated_bptt(net, dbptt.masked_mse, x, masked, 8)
+    loss_s, dys, cache = dbptt.selected_step_loss(net, x, targets, [6, 7, 8])
+    _, _, g_s = net.backward(dys, cache)
+    assert loss_m == pytest.approx(loss_s, rel=1e-12)
+    for k in g_s:
+        assert close(g_m[k], g_s[k])
+
+
+def test_pulse_problem_gradient_is_exactly_zero_across_a_boundary():
+    net, x, targets = dbptt.pulse_problem(T=12)
+    losses = set()
+    for k in (1, 4, 6, 11):
+        loss, g, _ = truncated_bptt(net, dbptt.masked_mse, x, targets, k)
+        losses.add(round(loss, 12))
+        assert not np.any(g["rnn.weight_ih"])
+    loss, g, _ = truncated_bptt(net, dbptt.masked_mse, x, targets, 12)
+    losses.add(round(loss, 12))
+    assert np.any(g["rnn.weight_ih"]) and len(losses) == 1
+
+
+def test_truncation_errors_and_make_network():
+    net, x, targets = dbptt.make_network(T=6, rho=0.7, seed=0)
+    assert analysis.spectral_radius(net.rnn.params["weight_hh"]) == pytest.approx(0.7)
+    errs = dbptt.truncation_errors(net, x, targets, [1, 3, 6])
+    for e in errs.values():
+        assert e[-1] == 0.0 and np.all(e[:-1] > 0)
+    assert dbptt.relative_difference([1.0, 1.0], [1.0, 0.0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        dbptt.make_network(rho=-1)
+
+
+# =============================================================================================
+# Figures: each draws, has alt text, and raises no warning (RuntimeWarnings are errors here)
+
+
+FIGURES = {
+    "unfolding": lambda: punf.unfolding_figure(5),
+    "activations": punf.activations_figure,
+    "order": lambda: punf.order_figure(["a", "b"], ["b", "a"], np.array([0.3, 0.2]), 0.0),
+    "memory": lambda: punf.memory_figure(dunf.memory_demo(12, 0.9)),
+    "memory_relu_dies": lambda: punf.memory_figure(dunf.memory_demo(20, 0.5, "relu")),
+    "sharing": lambda: punf.sharing_cost_figure(dunf.sharing_cost_curve(np.arange(1, 51), 8, 16, 2),
+                                                10, dunf.sharing_cost(10, 8, 16, 2), 16),
+    "elman_jordan": punf.elman_jordan_figure,
+    "course_map": lambda: punf.course_map_figure(("00",)),
+    "bptt_graph": pbptt.bptt_graph_figure,
+    "contributions": lambda: pbptt.contributions_figure([0, 0.1, 1.0], [0.01, 0.1, 1.0]),
+    "truncation": lambda: pbptt.truncation_figure(
+        [1, 2, 3], {"rnn.weight_hh": np.array([0.2, 0.1, 0.0])}, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figures_draw_with_alt_text(name):
+    fig, alt = FIGURES[name]()
+    assert isinstance(alt, str) and len(alt) > 40
+    assert figure_png(fig)[:4] == b"\x89PNG"
+
+
+def test_memory_figure_states_overflow():
+    demo = dunf.memory_demo(5, 1.0, "linear")
+    demo["effect"] = demo["effect"].copy()
+    demo["effect"][-1] = np.inf
+    demo["hs_nudged"] = demo["hs_nudged"].copy()
+    demo["hs_nudged"][-1] = np.inf
+    fig, alt = punf.memory_figure(demo)
+    assert "overflow" in alt
+    figure_png(fig)
+
+
+# =============================================================================================
+# Widgets, driven headlessly
+
+
+def test_sharing_widget():
+    from rnnlib.widgets import unfolding as wu
+    with quiet():
+        live = wu.sharing_cost_widget()
+        live.controls["T"].value = 150
+        assert live.result["now"]["params"] == rnnlib.ElmanNetwork(8, 16, 2, seed=0).num_params()
+        assert live.result["now"]["multiply_adds"] == 150 * (16 * 8 + 16 * 16 + 2 * 16)
+        live.controls["H"].value = 40
+    assert live.result["now"]["params"] == rnnlib.ElmanNetwork(8, 40, 2, seed=0).num_params()
+    assert np.all(live.result["curve"]["params"] == live.result["now"]["params"])
+    assert "150" in live.readout.value and f"{live.result['now']['params']:,}" in live.readout.value
+
+
+def _scalar_layer(w, nonlinearity):
+    layer = rnnlib.RNN(1, 1, nonlinearity=nonlinearity, seed=0)
+    layer.params.update(weight_hh=np.array([[w]]), weight_ih=np.array([[1.0]]),
+                        bias_ih=np.zeros(1), bias_hh=np.zeros(1))
+    return layer
+
+
+@pytest.mark.parametrize("T,w,f", [(10, 0.7, "relu"), (12, 1.5, "linear"), (3, 0.0, "sigmoid")])
+def test_unfolding_widget_effect_is_what_rnnlib_computes(T, w, f):
+    from rnnlib.widgets import unfolding as wu
+    with quiet():
+        live = wu.unfolding_widget(T=8, w=0.9, nonlinearity="tanh")
+        live.controls["T"].value = T
+        live.controls["w"].value = w
+        live.controls["nonlinearity"].value = f
+    r = live.result
+    layer = _scalar_layer(w, f)
+    x = dunf.demo_inputs(T)
+    nudged = x.copy()
+    nudged[0] += wu.NUDGE
+    direct = np.abs(layer.forward(nudged)[0] - layer.forward(x)[0]).ravel()
+    assert r["effect"].shape == (T,) and close(r["effect"], direct)
+    assert close(r["hs"], layer.forward(x)[0].ravel())
+    assert f"w = {w:.2f}" in live.readout.value
+
+
+def test_unfolding_widget_extreme_settings_do_not_warn():
+    from rnnlib.widgets import unfolding as wu
+    with quiet():
+        live = wu.unfolding_widget()
+        for f in ("linear", "relu"):
+            live.controls["nonlinearity"].value = f
+            live.controls["w"].value = 1.5
+            live.controls["T"].value = 12
+            live.controls["T"].value = 1
+            live.controls["w"].value = 0.0
+    assert live.result["effect"].shape == (1,)
+
+
+ALL_ON = {f"loss_{i}": True for i in range(1, 11)}
+
+
+def test_loss_placement_widget_matches_hidden_state_gradients():
+    from rnnlib.widgets import bptt as wb
+    with quiet():
+        live = wb.loss_placement_widget()
+        live.controls["loss_4"].value = False
+        live.controls["loss_9"].value = False
+        live.controls["rho"].value = 1.2
+    r = live.result
+    assert r["loss_steps"] == [1, 2, 3, 5, 6, 7, 8, 10]
+    net, x = r["net"], r["x"]
+    assert analysis.spectral_radius(net.rnn.params["weight_hh"]) == pytest.approx(1.2)
+    ys, _, cache = net.forward(x)
+    _, dys = rnnlib.mse_loss(ys, r["targets"])
+    dhs_all, _ = net.head.backward(dys, cache["head"])
+    for i in range(10):
+        only_i = np.zeros_like(dhs_all)
+        if i + 1 in r["loss_steps"]:
+            only_i[i] = dhs_all[i]
+            assert close(r["per_loss"][i], analysis.hidden_state_gradients(net.rnn, x, only_i))
+        else:
+            assert not np.any(r["per_loss"][i])
+    # one backward pass gives delta_t: the sum over the losses
+    _, _, _, dh_total = net.rnn.backward(r["dhs"], cache["rnn"], return_hidden_grads=True)
+    assert close(r["delta"], dh_total)
+    assert close(r["totals"], np.linalg.norm(dh_total[:, 0], axis=1))
+    assert r["grad_error"] == 0.0
+
+
+def test_loss_placement_widget_truncation():
+    from rnnlib.widgets import bptt as wb
+    with quiet():
+        live = wb.loss_placement_widget()
+        live.controls["k"].value = 3                     # chunks 1-3, 4-6, 7-9, 10
+    r = live.result
+    sizes = r["norms"]
+    for i in range(10):
+        start = (i // 3) * 3
+        assert not np.any(sizes[i, :start]) and np.all(sizes[i, start:i + 1] > 0)
+    masked = np.full_like(r["targets"], np.nan)
+    masked[:] = r["targets"]
+    _, g_k, _ = truncated_bptt(r["net"], dbptt.masked_mse, r["x"], masked, 3)
+    _, g_f, _ = truncated_bptt(r["net"], dbptt.masked_mse, r["x"], masked, 10)
+    expected = dbptt.relative_difference(g_k["rnn.weight_hh"], g_f["rnn.weight_hh"])
+    assert r["grad_error"] == pytest.approx(expected, rel=1e-12) and r["grad_error"] > 0
+    assert "k = 3" in live.readout.value
+
+
+def test_loss_placement_widget_without_any_loss():
+    from rnnlib.widgets import bptt as wb
+    values = {f"loss_{i}": False for i in range(1, 11)}
+    r = wb.loss_placement_compute(rho=0.9, k=10, **values)
+    assert not np.any(r["per_loss"]) and not np.any(r["totals"])
+    fig, alt = wb.loss_placement_draw(r, rho=0.9, k=4, **values)
+    figure_png(fig)
+    assert "No step carries a loss" in wb.loss_placement_readout(r, rho=0.9, k=10, **values)
+
+
+@pytest.mark.parametrize("factory,control,values", [
+    ("unfolding.sharing_cost_widget", "T", [30, 60, 90, 120, 20]),
+    ("unfolding.unfolding_widget", "w", [0.8, 0.7, 0.95, 1.1, 0.9]),
+    ("bptt.loss_placement_widget", "rho", [0.8, 1.0, 1.2, 0.5, 0.9]),
+])
+def test_widget_callbacks_are_fast(factory, control, values):
+    """A loose bound (machines are shared): a redraw in well under half a second."""
+    import importlib
+    module, name = factory.split(".")
+    make = getattr(importlib.import_module(f"rnnlib.widgets.{module}"), name)
+    with quiet():
+        live = make()
+        times = []
+        for v in values:
+            live.controls[control].value = v
+            times.append(live.seconds)
+    assert np.median(times) < 0.5
+
+
+# =============================================================================================
+# Exercise checks: the reference passes; every failure mode gets its own status; never raises
+
+
+def _first_output(fn, change):
+    def learner(*args):
+        out = fn(*args)
+        if isinstance(out, tuple):
+            return (change(out[0]),) + out[1:]
+        return change(out)
+    return learner
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def _boom(*args):
+    raise ValueError("a bug in the learner's code")
+
+
+CHECKS = [
+    (ex_unf.check_to_course_notation, ex_unf.solution_to_course_notation),
+    (ex_unf.check_count_parameters, ex_unf.solution_count_parameters),
+    (ex_unf.check_rnn_forward, ex_unf.solution_rnn_forward),
+    (ex_unf.check_jordan_step, ex_unf.solution_jordan_step),
+    (ex_unf.check_nudge_effect, ex_unf.solution_nudge_effect),
+    (ex_bptt.check_step_backward, ex_bptt.solution_step_backward),
+    (ex_bptt.check_bptt, ex_bptt.solution_bptt),
+    (ex_bptt.check_truncated_reach, ex_bptt.solution_truncated_reach),
+]
+IDS = [check.__name__ for check, _ in CHECKS]
+
+
+def _cases(solution):
+    return {
+        "passed": solution,
+        "not attempted": _stub,
+        "error": _boom,
+        "none": lambda *a: None,
+        "shape": _first_output(solution, lambda o: np.append(np.ravel(o), 0.0)),
+        "nan": _first_output(solution, lambda o: np.full(np.shape(o), np.nan)),
+        "wrong": _first_output(solution, lambda o: np.asarray(o, dtype=float) + 1.0),
+        "type": "not a function",
+    }
+
+
+@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
+def test_exercise_check_statuses(check, solution, capsys):
+    for status, learner in _cases(solution).items():
+        result = check(learner)
+        assert result.status == status, f"{check.__name__}: expected {status}, got {result.status}"
+        assert result.passed == (status == "passed")
+        out = capsys.readouterr().out
+        assert out.strip(), "every check prints its verdict"
+        if status not in ("passed", "not attempted"):
+            assert "Hint:" in out or status == "type"
+
+
+@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
+def test_exercise_checks_never_raise(check, solution, capsys):
+    weird = [lambda *a: "text", lambda *a: (1, 2, 3, 4, 5, 6, 7), lambda *a: {"a": 1},
+             lambda *a: np.inf, lambda *a: 1 / 0, lambda: 0]
+    for learner in weird:
+        result = check(learner)
+        assert not result.passed and result.status in ("type", "shape", "nan", "wrong", "error")
+    capsys.readouterr()
+
+
+def test_common_mistakes_are_caught(capsys):
+    # b_h is the sum of PyTorch's two biases, not one of them
+    assert ex_unf.check_to_course_notation(
+        lambda p: (p["weight_ih"], p["weight_hh"], p["bias_ih"])).status == "wrong"
+    # off by one in the exponent
+    assert ex_unf.check_nudge_effect(lambda w, T: float(w) ** np.arange(1, T + 1)).status == "wrong"
+    # overwriting instead of summing the shared weights' terms
+    def bptt_overwrite(dhs, x, h0, hs, W_xh, W_hh):
+        dh_next = np.zeros_like(h0)
+        for t in reversed(range(len(x))):
+            h_prev = hs[t - 1] if t > 0 else h0
+            da = (dhs[t] + dh_next) * (1 - hs[t] ** 2)
+            dW_xh, dW_hh, db, dh_next = da.T @ x[t], da.T @ h_prev, da.sum(0), da @ W_hh
+        return dW_xh, dW_hh, db, dh_next
+    assert ex_bptt.check_bptt(bptt_overwrite).status == "wrong"
+    # forgetting that truncation starts at the chunk boundary
+    assert ex_bptt.check_truncated_reach(
+        lambda T, k, i: (np.arange(1, T + 1) <= i).astype(float)).status == "wrong"
+    capsys.readouterr()
+
+
+# =============================================================================================
+# The committed notebooks: exercises unsolved, solutions one uncommented line away
+
+
+@pytest.mark.parametrize("name,n_exercises", [("00_course_map", 2), ("01_unfolding", 3),
+                                              ("02_bptt", 3)])
+def test_notebook_exercises_ship_unsolved(name, n_exercises):
+    path = NOTEBOOKS / f"{name}.ipynb"
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    cells_ = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells_ if c["cell_type"] == "code"]
+    stubs = [s for s in sources if "raise NotImplementedError" in s and ".check_" in s]
+    reveals = [s for s in sources if "# solution(ex.solution_" in s]
+    assert len(stubs) == n_exercises and len(reveals) == n_exercises
+    outputs = "".join("".join(o.get("text", "")) for c in cells_ if c["cell_type"] == "code"
+                      for o in c.get("outputs", []))
+    assert outputs.count("not attempted yet") == n_exercises
