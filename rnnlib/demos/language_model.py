@@ -1,0 +1,371 @@
+r"""Numbers for notebook 08: a character-level language model, trained and sampled with rnnlib.
+
+In the spirit of Karpathy's min-char-rnn, but batched: ``B`` streams of the corpus are read in
+parallel (:func:`rnnlib.data.char_streams`), ``T`` characters at a time, with the hidden state
+carried from one chunk to the next and the gradient truncated at the chunk's start (truncated
+BPTT). Each step's input is a one-hot character :math:`x_t \in \{0, 1\}^V`; the output
+:math:`\hat y_t = W_{hy} h_t + b_y` scores the V possible next characters; the loss is the
+softmax cross-entropy of the true next character, averaged over all characters of the chunk, in
+nats (divide by ln 2 for bits per character).
+
+:func:`minchar_train` is the other way to train the same model: one sequence, one character at
+a time, in a per-step Python loop, as min-char-rnn does. The notebook times both.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _checks, cells
+from ..data import CharVocab, char_corpus, char_streams
+from ..layers import GRU, LSTM, RNN
+from ..losses import log_softmax, softmax, softmax_cross_entropy
+from ..networks import Linear, RecurrentNetwork
+from ..optim import Adagrad, Adam, clip_grad_norm
+
+__all__ = ["Corpus", "load_corpus", "make_model", "TrainLog", "train_char_lm", "evaluate",
+           "bits", "temperature_probs", "read_context", "next_char_probs", "sample", "surprisal",
+           "real_word_fraction", "minchar_train",
+           "batched_throughput"]
+
+LN2 = math.log(2.0)
+
+
+def bits(nats):
+    """Nats per character -> bits per character: divide by ln 2."""
+    return nats / LN2
+
+
+@dataclass
+class Corpus:
+    """The course's character corpus, split into a training part and a held-out tail.
+
+    Attributes:
+        text: the whole corpus; vocab: a :class:`rnnlib.data.CharVocab` of all its characters;
+        train_ids, val_ids: int64 ids of the first ``1 - val_fraction`` and the rest.
+    """
+
+    text: str
+    vocab: CharVocab
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+
+
+def load_corpus(val_fraction=0.1):
+    """:func:`rnnlib.data.char_corpus`, encoded, with its last ``val_fraction`` held out."""
+    text = char_corpus()
+    vocab = CharVocab(text)
+    ids = vocab.encode(text)
+    cut = int(len(ids) * (1 - val_fraction))
+    return Corpus(text, vocab, ids[:cut], ids[cut:])
+
+
+def make_model(cell, vocab_size, hidden_size, seed=0):
+    """A ``RecurrentNetwork``: an RNN / LSTM / GRU layer reading one-hot characters (D = V) and a
+    ``Linear`` head scoring the V next characters (O = V)."""
+    layers = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+    if cell not in layers:
+        raise ValueError(f"cell must be one of {sorted(layers)}, got {cell!r}")
+    rng = _checks.rng_from(seed)
+    return RecurrentNetwork(layers[cell](vocab_size, hidden_size, seed=rng),
+                            Linear(hidden_size, vocab_size, seed=rng))
+
+
+@dataclass
+class TrainLog:
+    """What :func:`train_char_lm` recorded.
+
+    Attributes:
+        losses: (updates,) loss of each chunk, nats per character.
+        smoothed: (updates,) exponential moving average of ``losses`` (weight 1 - beta on the
+            newest), started at the first loss.
+        chars: (updates,) characters read so far (T * B per update).
+        samples: update -> text sampled from the model at that point (0: before training).
+        seconds: training time, sampling excluded.
+    """
+
+    losses: np.ndarray
+    smoothed: np.ndarray
+    chars: np.ndarray
+    samples: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def chars_per_second(self):
+        return float(self.chars[-1] / self.seconds) if self.seconds > 0 else float("nan")
+
+
+def _progress_bar(done, total, width=20):
+    filled = int(round(width * done / total))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def _batches(ids, T, B):
+    """Chunks of char_streams, forever: when the text is used up, start again (state reset)."""
+    while True:
+        first = True
+        for x, y in char_streams(ids, T, B):
+            yield x, y, first
+            first = False
+
+
+def train_char_lm(model, ids, vocab, updates, T=32, B=32, lr=3e-3, max_norm=5.0,
+                  optimizer="adam", log_every=100, sample_at=(), sample_len=160, prime="The ",
+                  temperature=0.8, sample_seed=0, beta=0.98, printer=print):
+    """Train a character model with truncated BPTT, the state carried across chunks.
+
+    Args:
+        model: from :func:`make_model`; ids: (N,) training ids; vocab: the CharVocab.
+        updates: number of parameter updates; T: truncation length (characters per chunk);
+            B: parallel streams; lr, max_norm: optimiser step size and clipping threshold
+            (global norm); optimizer: "adam" or "adagrad" (min-char-rnn's choice).
+        log_every: print one progress line every that many updates (and after the last), via
+            ``printer`` (None: silent). The lines hold no timings, so they are the same on
+            every run.
+        sample_at: updates after which to sample ``sample_len`` characters (0: before
+            training), starting from ``prime`` with ``temperature``, seeded with
+            ``sample_seed`` so that the samples are reproducible.
+        beta: smoothing of the loss curve.
+
+    Returns:
+        :class:`TrainLog`.
+    """
+    updates = _checks.check_positive_int(updates, "updates")
+    V = vocab.size
+    opts = {"adam": Adam, "adagrad": Adagrad}
+    if optimizer not in opts:
+        raise ValueError(f"optimizer must be one of {sorted(opts)}, got {optimizer!r}")
+    opt = opts[optimizer](model.params, lr=lr)
+    eye = np.eye(V)
+    losses, smoothed = np.empty(updates), np.empty(updates)
+    chars = np.arange(1, updates + 1) * (T * B)
+    samples = {}
+    sample_at = set(sample_at)
+
+    def take_sample(k):
+        samples[k] = sample(model, vocab, prime, sample_len, temperature, seed=sample_seed)
+
+    if 0 in sample_at:
+        take_sample(0)
+    batches = _batches(ids, T, B)
+    state, seconds, smooth = None, 0.0, None
+    for k in range(1, updates + 1):
+        start = time.perf_counter()
+        x_ids, y_ids, new_pass = next(batches)
+        if new_pass:
+            state = None                    # the streams start again from their beginnings
+        ys, state, cache = model.forward(eye[x_ids], state)
+        loss, dys = softmax_cross_entropy(ys, y_ids, reduction="mean")   # nats per character
+        _, _, grads = model.backward(dys, cache)    # no dstate: the gradient stops at the chunk
+        clip_grad_norm(grads, max_norm)
+        opt.step(grads)
+        seconds += time.perf_counter() - start
+        smooth = loss if smooth is None else beta * smooth + (1 - beta) * loss
+        losses[k - 1], smoothed[k - 1] = loss, smooth
+        if printer is not None and (k % log_every == 0 or k == updates or k == 1):
+            printer(f"update {k:4d}/{updates} {_progress_bar(k, updates)} "
+                    f"{chars[k - 1]:>9,} chars  smoothed loss {smooth:.3f} nats = "
+                    f"{bits(smooth):.3f} bits/char")
+        if k in sample_at:
+            take_sample(k)
+    return TrainLog(losses, smoothed, chars, samples, seconds)
+
+
+def evaluate(model, ids, vocab, B=8):
+    """Mean cross-entropy (nats per character) on ``ids``, read as ``B`` streams in one pass
+    with the state carried through (no gradient): the held-out loss."""
+    T = (len(ids) // B) - 1
+    x_ids, y_ids = next(char_streams(ids, T, B))
+    ys, _, _ = model.forward(np.eye(vocab.size)[x_ids])
+    loss, _ = softmax_cross_entropy(ys, y_ids, reduction="mean")
+    return loss
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampling
+
+
+def temperature_probs(logits, temperature):
+    """softmax(logits / temperature) over the last axis; temperature 0 gives the one-hot of the
+    argmax (greedy). Low temperatures sharpen the distribution, high ones flatten it."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature!r}")
+    if temperature == 0:
+        out = np.zeros_like(logits)
+        np.put_along_axis(out, np.argmax(logits, axis=-1)[..., None], 1.0, axis=-1)
+        return out
+    return softmax(logits / temperature)
+
+
+def _step(layer, x, state):
+    """One step of the model's recurrent layer with :mod:`rnnlib.cells` (x: (1, V))."""
+    p = layer.params
+    w = (p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
+    if isinstance(layer, LSTM):
+        h, c = state if state is not None else (np.zeros((1, layer.hidden_size)),) * 2
+        h, c, _ = cells.lstm_step_forward(x, h, c, *w)
+        return h, (h, c)
+    h = state if state is not None else np.zeros((1, layer.hidden_size))
+    if isinstance(layer, GRU):
+        h, _ = cells.gru_step_forward(x, h, *w, reset_after=layer.reset_after)
+    else:
+        h, _ = cells.rnn_step_forward(x, h, *w, layer.nonlinearity)
+    return h, h
+
+
+def _logits(model, h):
+    return (h @ model.head.params["weight"].T + model.head.params["bias"])[0]
+
+
+def read_context(model, vocab, text):
+    """Run the model over ``text``; return the last step's logits and state."""
+    eye = np.eye(vocab.size)
+    state, h = None, np.zeros((1, model.rnn.hidden_size))
+    for i in vocab.encode(text):
+        h, state = _step(model.rnn, eye[i][None], state)
+    return _logits(model, h), state
+
+
+def next_char_probs(model, vocab, context, temperature=1.0):
+    """(V,) probabilities of the character after ``context`` (a non-empty string)."""
+    if not context:
+        raise ValueError("context must hold at least one character")
+    logits, _ = read_context(model, vocab, context)
+    return temperature_probs(logits, temperature)
+
+
+def sample(model, vocab, prime, n, temperature=1.0, seed=0):
+    """Generate ``n`` characters after ``prime``: read the prime, then repeatedly draw the next
+    character from softmax(logits / temperature) and feed it back in.
+
+    Args:
+        model: from :func:`make_model`; vocab: its CharVocab; prime: non-empty string whose
+            characters are all in the vocabulary.
+        n: characters to generate; temperature: > 0, or 0 for greedy (always the most likely).
+        seed: int or Generator: the same seed gives the same text.
+
+    Returns:
+        the ``n`` generated characters (without the prime).
+    """
+    rng = _checks.rng_from(seed)
+    logits, state = read_context(model, vocab, prime)
+    eye = np.eye(vocab.size)
+    out = []
+    for _ in range(n):
+        p = temperature_probs(logits, temperature)
+        i = int(np.searchsorted(np.cumsum(p), rng.random() * p.sum(), side="right"))
+        i = min(i, vocab.size - 1)
+        out.append(i)
+        h, state = _step(model.rnn, eye[i][None], state)
+        logits = _logits(model, h)
+    return vocab.decode(np.array(out, dtype=np.int64))
+
+
+def surprisal(model, vocab, text, start):
+    """Bits the model spends on each character of ``text[start + 1:]``: -log2 p(char | all
+    characters before it), the state built up from the beginning of ``text``.
+
+    Returns:
+        (len(text) - start - 1,) array of bits.
+    """
+    ids = vocab.encode(text)
+    logits, _, _ = model.forward(np.eye(vocab.size)[ids[:-1]][:, None])
+    logp = log_softmax(logits[:, 0])
+    nats = -logp[np.arange(len(ids) - 1), ids[1:]]
+    return bits(nats[start:])
+
+
+def real_word_fraction(text, corpus_text):
+    """The fraction of the words of ``text`` (runs of letters and apostrophes, case ignored)
+    that also occur in ``corpus_text``: a crude spelling score for samples (0 if no words)."""
+    words = re.findall(r"[a-z']+", text.lower())
+    known = set(re.findall(r"[a-z']+", corpus_text.lower()))
+    return sum(w in known for w in words) / len(words) if words else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-step, one-sequence loop of min-char-rnn, for comparison
+
+
+def minchar_train(ids, vocab_size, hidden_size, n_chars, seq_length=25, lr=0.1, seed=0):
+    """Train a vanilla RNN language model the way Karpathy's min-char-rnn does: one sequence,
+    ``seq_length`` characters per update, a Python loop over every character in both passes,
+    Adagrad, element-wise clipping to [-5, 5]. Same model and equations as
+    ``make_model("rnn", V, H)`` (one bias vector instead of two).
+
+    Returns:
+        (chars_per_second, losses): training speed and the loss of each update (nats/char).
+    """
+    rng = np.random.default_rng(seed)
+    V, H = vocab_size, hidden_size
+    Wxh = rng.standard_normal((H, V)) * 0.01
+    Whh = rng.standard_normal((H, H)) * 0.01
+    Why = rng.standard_normal((V, H)) * 0.01
+    bh, by = np.zeros((H, 1)), np.zeros((V, 1))
+    params = [Wxh, Whh, Why, bh, by]
+    memory = [np.zeros_like(p) for p in params]
+    hprev = np.zeros((H, 1))
+    losses, done, pos = [], 0, 0
+    start = time.perf_counter()
+    while done < n_chars:
+        if pos + seq_length + 1 >= len(ids):
+            pos, hprev = 0, np.zeros((H, 1))
+        inputs, targets = ids[pos:pos + seq_length], ids[pos + 1:pos + seq_length + 1]
+        xs, hs, ps = {}, {-1: hprev}, {}
+        loss = 0.0
+        for t in range(seq_length):                                   # forward, step by step
+            xs[t] = np.zeros((V, 1))
+            xs[t][inputs[t]] = 1
+            hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
+            y = Why @ hs[t] + by
+            e = np.exp(y - y.max())
+            ps[t] = e / e.sum()
+            loss -= math.log(ps[t][targets[t], 0])
+        grads = [np.zeros_like(p) for p in params]
+        dWxh, dWhh, dWhy, dbh, dby = grads
+        dhnext = np.zeros((H, 1))
+        for t in reversed(range(seq_length)):                          # backward, step by step
+            dy = ps[t].copy()
+            dy[targets[t]] -= 1                                        # backprop into y
+            dWhy += dy @ hs[t].T
+            dby += dy
+            dh = Why.T @ dy + dhnext                                   # backprop into h
+            dhraw = (1 - hs[t] * hs[t]) * dh                           # backprop through tanh
+            dbh += dhraw
+            dWxh += dhraw @ xs[t].T
+            dWhh += dhraw @ hs[t - 1].T
+            dhnext = Whh.T @ dhraw
+        for g in grads:
+            np.clip(g, -5, 5, out=g)                                   # element-wise clipping
+        for p, g, m in zip(params, grads, memory):                     # Adagrad
+            m += g * g
+            p -= lr * g / np.sqrt(m + 1e-8)
+        hprev = hs[seq_length - 1]
+        losses.append(loss / seq_length)
+        done += seq_length
+        pos += seq_length
+    return done / (time.perf_counter() - start), np.array(losses)
+
+
+def batched_throughput(ids, vocab_size, hidden_size, n_updates=20, T=32, B=32, cell="rnn",
+                       seed=0):
+    """Characters per second of :func:`train_char_lm` (forward, backward, clipping, Adam) for
+    ``n_updates`` updates of ``T * B`` characters, after one warm-up update."""
+    vocab = _IdsVocab(vocab_size)
+    model = make_model(cell, vocab_size, hidden_size, seed=seed)
+    train_char_lm(model, ids, vocab, 1, T=T, B=B, printer=None)
+    log = train_char_lm(model, ids, vocab, n_updates, T=T, B=B, printer=None)
+    return log.chars_per_second
+
+
+class _IdsVocab:
+    """Just enough of a CharVocab for training without sampling: its size."""
+
+    def __init__(self, size):
+        self.size = size

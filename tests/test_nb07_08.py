@@ -1,0 +1,592 @@
+"""Tests behind notebooks 07 (architectures) and 08 (character language model): the demos'
+trainers and models, the widgets driven headlessly, and every status of every exercise check.
+
+Everything runs on tiny settings; the notebooks themselves are checked by strict nbval.
+"""
+
+import html
+import math
+import time
+
+import numpy as np
+import pytest
+
+import rnnlib
+from rnnlib.demos import architectures as arch
+from rnnlib.demos import language_model as lm
+from rnnlib.exercises import architectures as ex7
+from rnnlib.exercises import language_model as ex8
+from rnnlib.gradcheck import numerical_gradient, relative_error
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 07: the architecture explorer
+
+
+def _expected_num_params(kind, cell, D, H, O):
+    """The parameter count, from rnnlib modules built independently of the demo."""
+    layer = {"rnn": rnnlib.RNN, "lstm": rnnlib.LSTM, "gru": rnnlib.GRU}[cell]
+    if kind == "encoder-decoder":
+        return (layer(D, H, seed=0).num_params() + layer(O + 1, H, seed=0).num_params()
+                + rnnlib.Linear(H, O, seed=0).num_params())
+    if kind == "bidirectional":
+        rnn = rnnlib.Bidirectional(layer(D, H, seed=0), layer(D, H, seed=1))
+    elif kind == "stacked":
+        rnn = rnnlib.stacked(cell, D, H, num_layers=2, seed=0)
+    else:
+        rnn = layer(D, H, seed=0)
+    return rnn.num_params() + rnnlib.Linear(rnn.output_size, O, seed=0).num_params()
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    from rnnlib.widgets.architectures import architecture_explorer
+    return architecture_explorer()
+
+
+@pytest.mark.parametrize("kind", arch.ARCHITECTURES)
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+def test_explorer_counts_match_rnnlib_modules(explorer, kind, cell):
+    c = explorer.controls
+    c["kind"].value, c["cell"].value = kind, cell
+    c["T_x"].value, c["T_y"].value, c["D"].value, c["H"].value, c["O"].value = 6, 3, 4, 5, 3
+    a = explorer.result
+    assert a.kind == kind and a.cell == cell.lower()
+    assert a.num_params == {name: m.num_params() for name, m in a.modules.items()}
+    assert a.total == sum(a.num_params.values())
+    assert a.total == _expected_num_params(kind, cell.lower(), D=4, H=5, O=3)
+
+
+def _final_shape(a):
+    return a.stages[-1][1]
+
+
+@pytest.mark.parametrize("kind, lengths, out_shape", [
+    ("one-to-one", (1, 1), (2, 3)),
+    ("one-to-many", (1, 4), (4, 2, 3)),
+    ("many-to-one", (6, 1), (2, 3)),
+    ("many-to-many", (6, 6), (6, 2, 3)),
+    ("encoder-decoder", (6, 4), (4, 2, 3)),
+    ("bidirectional", (6, 6), (6, 2, 3)),
+    ("stacked", (6, 6), (6, 2, 3)),
+])
+def test_explorer_shapes(explorer, kind, lengths, out_shape):
+    c = explorer.controls
+    c["kind"].value, c["cell"].value = kind, "RNN"
+    c["T_x"].value, c["T_y"].value, c["D"].value, c["H"].value, c["O"].value = 6, 4, 2, 5, 3
+    a = explorer.result
+    assert (a.T_x, a.T_y) == lengths
+    assert _final_shape(a) == out_shape
+    stages = {name: shape for name, shape, _ in a.stages}
+    first = a.stages[0][1]
+    assert first[1:] == (2, 2)                         # (T, B, D) with B = 2, D = 2
+    if kind == "bidirectional":
+        assert stages["hs = [fwd, bwd]"] == (6, 2, 10)
+    if kind == "encoder-decoder":
+        assert stages["context = encoder h_Tx"] == (2, 5)
+        assert stages["decoder input (start, y_1..)"] == (4, 2, 4)
+    for name, shape, symbols in a.stages:       # the symbolic shape has as many entries
+        assert len(shape) == symbols.count(",") + 1, name
+
+
+def test_explorer_parameters_do_not_depend_on_length(explorer):
+    c = explorer.controls
+    c["kind"].value, c["cell"].value = "encoder-decoder", "LSTM"
+    totals = set()
+    for T_x in (1, 4, 8):
+        for T_y in (1, 8):
+            c["T_x"].value, c["T_y"].value = T_x, T_y
+            totals.add(explorer.result.total)
+    assert len(totals) == 1
+
+
+def test_explorer_greys_out_unused_lengths(explorer):
+    c = explorer.controls
+    expected = {"one-to-one": (True, True), "one-to-many": (True, False),
+                "many-to-one": (False, True), "encoder-decoder": (False, False)}
+    for kind, (x_off, y_off) in expected.items():
+        c["kind"].value = kind
+        assert (c["T_x"].disabled, c["T_y"].disabled) == (x_off, y_off)
+
+
+def test_explorer_draw_and_readout(explorer):
+    from rnnlib.widgets.architectures import explorer_draw, explorer_readout
+    c = explorer.controls
+    c["kind"].value, c["cell"].value, c["H"].value = "bidirectional", "GRU", 7
+    a = explorer.result
+    fig, alt = explorer_draw(a)
+    assert "bidirectional" in alt and str(a.total) in alt
+    html = explorer_readout(a)
+    assert f"<b>{a.total:,}</b>" in html and "(T, B, 2H)" in html
+
+
+def test_explorer_callback_is_fast_at_defaults():
+    from rnnlib.widgets.architectures import architecture_explorer
+    live = architecture_explorer()
+    times = []
+    for T_x in (4, 5, 6, 5, 4):
+        live.controls["T_x"].value = T_x
+        times.append(live.seconds)
+    # 50 ms is the target on an idle machine; allow for a busy test runner.
+    assert np.median(times) < 0.5
+
+
+def test_build_architecture_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="kind"):
+        arch.build_architecture("many-to-few")
+    with pytest.raises(ValueError, match="cell"):
+        arch.build_architecture("stacked", cell="transformer")
+    with pytest.raises(ValueError, match="T_x"):
+        arch.build_architecture("many-to-one", T_x=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 07: the tiny tasks
+
+
+def test_one_to_one_is_an_mlp_and_learns():
+    r = arch.train_one_to_one(steps=40)
+    assert r.losses[-1] < 0.7 * r.losses[0]
+    assert r.metrics["max_abs_grad_weight_hh"] == 0.0          # W_hh only ever multiplies h_0 = 0
+    assert r.metrics["mlp_max_abs_diff"] < 1e-12
+
+
+def test_one_to_many_learns_and_has_one_input_step():
+    r = arch.train_one_to_many(steps=15, n_train=32)
+    assert r.losses[-1] < r.losses[0]
+    assert r.metrics["dx_nonzero_steps"] == 1
+
+
+def test_proverb_inputs_are_right_aligned():
+    x_ids, lengths, y, vocab = rnnlib.data.proverb_order_task(20, seed=3)
+    x = arch.proverb_inputs(x_ids, lengths, len(vocab))
+    T = x_ids.shape[0]
+    assert x.shape == (T, 20, len(vocab) - 1)
+    for b in range(20):
+        n = lengths[b]
+        assert np.all(x[:T - n, b] == 0)                        # padding: zero vectors, in front
+        assert np.all(x[T - n:, b].sum(axis=1) == 1)            # one word per step, to the end
+        assert np.array_equal(x[T - n:, b].argmax(axis=1) + 1, x_ids[:n, b])
+
+
+def test_bag_of_words_cannot_tell_the_classes_apart():
+    x_ids, lengths, y, vocab = rnnlib.data.proverb_order_task(200, seed=4)
+    assert arch.bag_of_words_accuracy(x_ids, lengths, y, len(vocab)) == 0.5
+
+
+def test_many_to_one_learns():
+    r = arch.train_many_to_one(steps=25, n_train=256, batch=64)
+    assert np.mean(r.losses[-5:]) < np.mean(r.losses[:5])
+
+
+def test_river_task_and_persistence():
+    task = arch.river_task()
+    assert task["x"].shape[0] == 30 and task["x"].shape[2] == 1
+    assert np.allclose(task["x"][1:], task["y"][:-1])           # targets are tomorrow's inputs
+    assert task["x"].min() >= 0 and task["x"].max() <= 1        # scaled over the training years
+    assert task["test_x"].shape == (365, 1, 1)
+    assert arch.persistence_rmse(task) > 0
+
+
+def test_many_to_many_learns():
+    r = arch.train_many_to_many(steps=30)
+    assert np.mean(r.losses[-5:]) < np.mean(r.losses[:5])
+    assert 0 < r.metrics["calm_fraction"] <= 1
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_encoder_decoder_backward_matches_finite_differences(cell):
+    model = arch.EncoderDecoder(3, 4, 3, cell=cell, seed=0)
+    x, y, _ = arch.reverse_task(2, 3, n_symbols=3, seed=1)
+    y = np.minimum(y, 3)
+    y_in = model.decoder_inputs(y)
+
+    def loss_of(params):
+        logits, _, _ = model.with_params(params).forward(x, y_in)
+        return rnnlib.softmax_cross_entropy(logits, y)[0]
+
+    logits, _, cache = model.forward(x, y_in)
+    _, dlogits = rnnlib.softmax_cross_entropy(logits, y)
+    _, grads = model.backward(dlogits, cache)
+    numeric = numerical_gradient(loss_of, model.params)
+    for k in model.params:
+        assert relative_error(grads[k], numeric[k]) < 1e-6, k
+
+
+def test_encoder_decoder_learns_and_generates():
+    r = arch.train_encoder_decoder(steps=40, hidden_size=16)
+    assert np.mean(r.losses[-5:]) < np.mean(r.losses[:5])
+    x, y, _ = arch.reverse_task(5, 4, seed=2)
+    out = r.model.generate(x, 5)
+    assert out.shape == (5, 5) and out.dtype == np.int64
+
+
+def test_blank_task_answer_is_set_by_the_noun():
+    x, y, sentences, vocab, answers = arch.blank_task(50, seed=0)
+    assert x.shape == (6, 50, len(vocab))
+    tokens = x.argmax(axis=2)                                   # (6, n) token ids
+    assert np.all(tokens[arch.BLANK_STEP] == vocab.index("___"))
+    assert np.all(tokens[arch.BLANK_STEP + 1] == vocab.index("the"))
+    for b, (s, label) in enumerate(zip(sentences, y)):
+        noun = vocab[tokens[arch.BLANK_STEP + 2, b]]             # two steps after the blank
+        assert answers[label] == arch.BLANK_ANSWERS[noun]
+        assert f"___ the {noun}" in s
+
+
+def test_bidirectional_beats_forward_on_the_blank():
+    fwd = arch.train_blank_filler(False, hidden_size=8, n_train=256, steps=60, batch=64)
+    bi = arch.train_blank_filler(True, hidden_size=8, n_train=256, steps=60, batch=64)
+    assert bi.metrics["test_accuracy"] > 0.9
+    assert fwd.metrics["test_accuracy"] < 0.4                   # it cannot see the noun
+
+
+def test_gradient_profiles_show_where_losses_enter():
+    o2o = arch.train_one_to_one(steps=2)
+    m2o = arch.train_many_to_one(steps=2, n_train=64, batch=16)
+    ed = arch.train_encoder_decoder(steps=2, hidden_size=8)
+    p = arch.gradient_profile(o2o)
+    assert len(p["delta"]) == 1 and p["loss_steps"].all()
+    p = arch.gradient_profile(m2o)
+    assert p["loss_steps"][-1] and not p["loss_steps"][:-1].any()
+    assert np.all(p["delta"] > 0)
+    p = arch.gradient_profile(ed)
+    assert not p["loss_steps"][:p["split"]].any() and p["loss_steps"][p["split"]:].all()
+    trained = arch.gradient_profile(m2o, trained=True)
+    untrained = arch.gradient_profile(m2o)
+    assert trained["delta"].shape == untrained["delta"].shape
+    assert not np.allclose(trained["delta"], untrained["delta"])   # two different networks
+
+
+def test_untrained_keeps_the_initial_weights():
+    r = arch.train_one_to_one(steps=5)
+    untrained = r.untrained()
+    for k, v in r.initial_params.items():
+        assert np.array_equal(untrained.params[k], v)
+        if k == "rnn.weight_hh":          # zero gradient, so Adam never moves it
+            assert np.array_equal(r.model.params[k], v)
+        else:
+            assert not np.array_equal(r.model.params[k], v)
+
+
+def test_stacked_comparison_and_layer_gradients():
+    results = arch.train_stacked_comparison(steps=5)
+    assert results[2].metrics["num_params"] > results[1].metrics["num_params"]
+    g = arch.stacked_gradient_profile(results[2].untrained())
+    assert g[1].shape == g[2].shape == (30,)
+    assert np.all(g[1] > 0) and np.all(g[2] > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 08: the character language model
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return lm.load_corpus()
+
+
+@pytest.fixture(scope="module")
+def tiny_models(corpus):
+    V = corpus.vocab.size
+    return {cell: lm.make_model(cell, V, 12, seed=3) for cell in ("rnn", "lstm", "gru")}
+
+
+def test_corpus_split(corpus):
+    assert len(corpus.train_ids) + len(corpus.val_ids) == len(corpus.text)
+    assert corpus.vocab.decode(corpus.val_ids[:20]) == corpus.text[len(corpus.train_ids):][:20]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_training_starts_near_ln_V_and_decreases(corpus, cell):
+    model = lm.make_model(cell, corpus.vocab.size, 16, seed=0)
+    lines = []
+    log = lm.train_char_lm(model, corpus.train_ids, corpus.vocab, 40, T=8, B=4, lr=0.01,
+                           log_every=20, sample_at=(0, 40), sample_len=20, printer=lines.append)
+    assert abs(log.losses[0] - math.log(corpus.vocab.size)) < 0.25   # 32 characters: noisy
+    assert log.smoothed[-1] < log.smoothed[0] - 0.3
+    assert np.array_equal(log.chars, np.arange(1, 41) * 32)
+    assert set(log.samples) == {0, 40} and all(len(s) == 20 for s in log.samples.values())
+    assert len(lines) == 3 and lines[-1].startswith("update   40/40")   # updates 1, 20, 40
+    assert log.seconds > 0
+
+
+def test_training_is_deterministic(corpus):
+    logs = []
+    for _ in range(2):
+        model = lm.make_model("rnn", corpus.vocab.size, 8, seed=1)
+        logs.append(lm.train_char_lm(model, corpus.train_ids, corpus.vocab, 5, T=8, B=2,
+                                     printer=None, sample_at=(5,), sample_len=30))
+    assert np.array_equal(logs[0].losses, logs[1].losses)
+    assert logs[0].samples == logs[1].samples
+
+
+def test_adagrad_option_and_bad_optimizer(corpus):
+    model = lm.make_model("rnn", corpus.vocab.size, 8, seed=1)
+    log = lm.train_char_lm(model, corpus.train_ids, corpus.vocab, 20, T=8, B=4, lr=0.1,
+                           optimizer="adagrad", printer=None)
+    assert log.losses[-1] < log.losses[0]
+    with pytest.raises(ValueError, match="optimizer"):
+        lm.train_char_lm(model, corpus.train_ids, corpus.vocab, 1, optimizer="rmsprop")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_step_by_step_reading_matches_the_layer(corpus, tiny_models, cell):
+    """The sampler steps with rnnlib.cells; it must agree with the vectorised layer."""
+    model, vocab = tiny_models[cell], corpus.vocab
+    text = "The river was high."
+    logits_step, _ = lm.read_context(model, vocab, text)
+    ys, _, _ = model.forward(np.eye(vocab.size)[vocab.encode(text)][:, None])
+    assert np.allclose(logits_step, ys[-1, 0], atol=1e-12)
+
+
+def test_temperature_probs():
+    logits = np.array([[1.0, 3.0, 2.0], [0.0, 0.0, 5.0]])
+    for T in (0.1, 1.0, 4.0):
+        p = lm.temperature_probs(logits, T)
+        assert np.allclose(p.sum(axis=-1), 1)
+        assert np.array_equal(p.argmax(-1), logits.argmax(-1))
+    assert np.array_equal(lm.temperature_probs(logits, 0), np.array([[0, 1, 0], [0, 0, 1.0]]))
+    assert lm.temperature_probs(logits, 1e-3)[0, 1] > 1 - 1e-12         # near-greedy
+    assert np.allclose(lm.temperature_probs(logits, 1e6), 1 / 3)       # near-uniform
+    with pytest.raises(ValueError):
+        lm.temperature_probs(logits, -1)
+
+
+def test_sampler_low_temperature_is_greedy_and_seeded(corpus, tiny_models):
+    model, vocab = tiny_models["lstm"], corpus.vocab
+    greedy = lm.sample(model, vocab, "The ", 40, temperature=0.0, seed=0)
+    assert lm.sample(model, vocab, "The ", 40, temperature=0.0, seed=123) == greedy
+    assert lm.sample(model, vocab, "The ", 40, temperature=1e-4, seed=7) == greedy
+    a = lm.sample(model, vocab, "The ", 60, temperature=1.0, seed=5)
+    assert a == lm.sample(model, vocab, "The ", 60, temperature=1.0, seed=5)
+    assert a != lm.sample(model, vocab, "The ", 60, temperature=1.0, seed=6)
+    assert len(a) == 60 and set(a) <= set(vocab.chars)
+
+
+def test_sampler_follows_the_distribution(corpus, tiny_models):
+    """Many one-character samples reproduce the model's next-character probabilities."""
+    model, vocab = tiny_models["rnn"], corpus.vocab
+    p = lm.next_char_probs(model, vocab, "The ", 1.0)
+    rng = np.random.default_rng(0)
+    counts = np.zeros(vocab.size)
+    for _ in range(3000):
+        counts[vocab.encode(lm.sample(model, vocab, "The ", 1, 1.0, seed=rng))[0]] += 1
+    assert np.abs(counts / 3000 - p).max() < 0.03
+
+
+def test_evaluate_and_surprisal_agree(corpus, tiny_models):
+    model, vocab = tiny_models["gru"], corpus.vocab
+    text = vocab.decode(corpus.val_ids[:200])
+    b = lm.surprisal(model, vocab, text, 0)
+    assert b.shape == (199,)
+    ids = vocab.encode(text)
+    ys, _, _ = model.forward(np.eye(vocab.size)[ids[:-1]][:, None])
+    nats, _ = rnnlib.softmax_cross_entropy(ys, ids[1:, None], reduction="mean")
+    assert math.isclose(b.mean(), lm.bits(nats), rel_tol=1e-12)
+    untrained = lm.evaluate(model, corpus.val_ids, vocab)
+    assert abs(untrained - math.log(vocab.size)) < 0.1
+
+
+def test_bits_and_real_words():
+    assert math.isclose(lm.bits(math.log(2)), 1.0)
+    assert lm.real_word_fraction("The river zzqx", "the river was high") == pytest.approx(2 / 3)
+    assert lm.real_word_fraction("!!!", "anything") == 0.0
+
+
+def test_minchar_loop_learns(corpus):
+    speed, losses = lm.minchar_train(corpus.train_ids, corpus.vocab.size, 32, n_chars=3000)
+    assert speed > 0 and len(losses) == 120
+    assert abs(losses[0] - math.log(corpus.vocab.size)) < 0.05
+    assert losses[-20:].mean() < losses[0] - 0.5
+
+
+def test_batched_throughput_beats_the_per_character_loop(corpus):
+    V = corpus.vocab.size
+    batched = lm.batched_throughput(corpus.train_ids, V, 32, n_updates=3, T=16, B=16)
+    per_char, _ = lm.minchar_train(corpus.train_ids, V, 32, n_chars=500)
+    assert batched > per_char
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 08: the sampling widget
+
+
+@pytest.fixture(scope="module")
+def sampler(corpus, tiny_models):
+    from rnnlib.widgets.language_model import sampling_widget
+    return sampling_widget({"rnn": tiny_models["rnn"], "lstm": tiny_models["lstm"]},
+                           corpus.vocab, prime="The ", length=50)
+
+
+def test_sampling_widget_follows_its_controls(corpus, tiny_models, sampler):
+    c = sampler.controls
+    c["model"].value, c["temperature"].value, c["seed"].value = "rnn", 0.0, 3
+    c["prime"].value = "The river "
+    r = sampler.result
+    assert r["sample"] == lm.sample(tiny_models["rnn"], corpus.vocab, "The river ", 50, 0.0)
+    assert np.count_nonzero(r["probs"]) == 1 and r["entropy_bits"] == 0.0
+    c["temperature"].value, c["model"].value = 1.0, "lstm"
+    r = sampler.result
+    lstm = tiny_models["lstm"]
+    assert r["sample"] == lm.sample(lstm, corpus.vocab, "The river ", 50, 1.0, seed=3)
+    assert np.allclose(r["probs"], r["reference"])
+    assert html.escape(r["sample"][:20]) in sampler.readout.value
+
+
+def test_sampling_widget_drops_unknown_characters(sampler):
+    sampler.controls["prime"].value = "Zoë said"
+    r = sampler.result
+    assert r["prime"] == "o said" and r["dropped"] == ["Z", "ë"]     # no Z in the corpus
+    assert "Not in the vocabulary" in sampler.readout.value
+    sampler.controls["prime"].value = "€€"
+    assert sampler.result["prime"] == "\n"
+
+
+def test_sampling_widget_draw(corpus, sampler):
+    from rnnlib.plots.language_model import next_char_figure
+    r = sampler.result
+    fig, alt = next_char_figure(r["probs"], r["reference"], corpus.vocab, r["prime"], 0.5)
+    assert "temperature 0.50" in alt
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise checks: every status
+
+
+def _not_implemented(*args):
+    raise NotImplementedError
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+def _statuses(check, fns, capsys):
+    out = [check(fn).status for fn in fns]
+    capsys.readouterr()
+    return out
+
+
+def test_check_count_parameters(capsys):
+    ref = ex7.solution_count_parameters
+    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda *a: float("nan"),
+           lambda *a: np.zeros(2), lambda T, D, H, O: T * ref(T, D, H, O),
+           lambda T, D, H, O: ref(T, D, H, O) - H]
+    assert _statuses(ex7.check_count_parameters, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong", "wrong"]
+    for T, D, H, O in [(3, 2, 4, 5), (10, 7, 1, 2)]:
+        net = rnnlib.ElmanNetwork(D, H, O, many_to_one=True, seed=0)
+        assert ref(T, D, H, O) == net.num_params()
+
+
+def test_check_count_parameters_names_the_mistake(capsys):
+    ref = ex7.solution_count_parameters
+    msg = ex7.check_count_parameters(lambda T, D, H, O: T * ref(T, D, H, O)).message
+    assert "multiplied by T" in msg
+    msg = ex7.check_count_parameters(lambda T, D, H, O: ref(T, D, H, O) - H).message
+    assert "bias_ih and bias_hh" in msg
+    msg = ex7.check_count_parameters(lambda T, D, H, O: H * D + H * H + 2 * H).message
+    assert "output layer" in msg
+    capsys.readouterr()
+
+
+def test_check_many_to_one_dhs(capsys):
+    ref = ex7.solution_many_to_one_dhs
+
+    def every_step(dy, W, T):
+        return np.broadcast_to(dy @ W, (T,) + (dy @ W).shape).copy()
+
+    fns = [ref, _not_implemented, _raises, lambda *a: None,
+           lambda dy, W, T: ref(dy, W, T) * np.nan, lambda dy, W, T: dy @ W, every_step]
+    assert _statuses(ex7.check_many_to_one_dhs, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
+    assert "every step" in ex7.check_many_to_one_dhs(every_step).message
+    capsys.readouterr()
+
+
+def test_many_to_one_dhs_solution_matches_rnnlib():
+    """The reference is what RecurrentNetwork(many_to_one=True).backward feeds its layer."""
+    net = rnnlib.ElmanNetwork(3, 4, 2, many_to_one=True, seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    y, _, cache = net.forward(x)
+    dy = np.random.default_rng(1).standard_normal(y.shape)
+    dx, _, grads = net.backward(dy, cache)
+    dhs = ex7.solution_many_to_one_dhs(dy, net.params["out.weight"], 5)
+    dx_ref, _, g_ref = net.rnn.backward(dhs, cache["rnn"])
+    assert np.allclose(dx, dx_ref) and np.allclose(grads["rnn.weight_hh"], g_ref["weight_hh"])
+
+
+def test_check_bidirectional_states(capsys):
+    ref = ex7.solution_bidirectional_states
+
+    def unflipped(x, f, b):
+        return np.concatenate([f.forward(x)[0], b.forward(x[::-1])[0]], axis=2)
+
+    fns = [ref, _not_implemented, _raises, lambda *a: None,
+           lambda x, f, b: ref(x, f, b) * np.inf,
+           lambda x, f, b: np.concatenate([f.forward(x)[0], b.forward(x[::-1])[0]], axis=0),
+           unflipped]
+    assert _statuses(ex7.check_bidirectional_states, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
+    assert "flip its outputs back" in ex7.check_bidirectional_states(unflipped).message
+    capsys.readouterr()
+
+
+def test_check_temperature_softmax(capsys):
+    ref = ex8.solution_temperature_softmax
+
+    def naive(logits, T):
+        e = np.exp(np.asarray(logits) / T)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    fns = [ref, _not_implemented, _raises, lambda *a: None, naive,
+           lambda logits, T: ref(logits, T)[..., :-1], lambda logits, T: ref(logits, 1.0)]
+    assert _statuses(ex8.check_temperature_softmax, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
+    assert "Subtract the largest" in ex8.check_temperature_softmax(naive).message
+    assert "divide by it" in ex8.check_temperature_softmax(
+        lambda logits, T: ref(np.asarray(logits) * T * T, T)).message
+    capsys.readouterr()
+
+
+def test_check_draw_index(capsys):
+    ref = ex8.solution_draw_index
+    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda p, u: float("nan"),
+           lambda p, u: np.array([ref(p, u), 0]), lambda p, u: int(np.argmax(p))]
+    assert _statuses(ex8.check_draw_index, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
+    assert "greedy" in ex8.check_draw_index(lambda p, u: int(np.argmax(p))).message
+    capsys.readouterr()
+
+
+def test_draw_index_solution_samples_the_distribution():
+    p = np.array([0.2, 0.0, 0.5, 0.3])
+    u = np.random.default_rng(0).random(20000)
+    draws = np.array([ex8.solution_draw_index(p, ui) for ui in u])
+    assert np.abs(np.bincount(draws, minlength=4) / len(u) - p).max() < 0.01
+
+
+def test_check_bits_per_char(capsys):
+    ref = ex8.solution_bits_per_char
+    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda t, n: float("inf"),
+           lambda t, n: np.ones(3), lambda t, n: t / n]
+    assert _statuses(ex8.check_bits_per_char, fns, capsys) == [
+        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
+    assert "nats per character" in ex8.check_bits_per_char(lambda t, n: t / n).message
+    capsys.readouterr()
+
+
+def test_solutions_print(capsys):
+    from rnnlib.exercises import solution
+    for fn in (ex7.solution_count_parameters, ex7.solution_many_to_one_dhs,
+               ex7.solution_bidirectional_states, ex8.solution_temperature_softmax,
+               ex8.solution_draw_index, ex8.solution_bits_per_char):
+        solution(fn)
+        assert "def " + fn.__name__ in capsys.readouterr().out
+
+
+def test_exercise_checks_are_quick(capsys):
+    start = time.perf_counter()
+    ex7.check_bidirectional_states(ex7.solution_bidirectional_states)
+    ex8.check_draw_index(ex8.solution_draw_index)
+    capsys.readouterr()
+    assert time.perf_counter() - start < 2.0
