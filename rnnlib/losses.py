@@ -98,8 +98,9 @@ def mse_loss(pred, target, reduction="sum"):
     _checks.check_finite(pred, "pred")
     target = _checks.check_matrix(target, pred.shape, "target")
     scale = _reduce_weights(pred.shape, pred.ndim == 3, reduction)
-    err = pred - target
-    return float(np.sum(err * err) * scale), 2.0 * err * scale
+    with np.errstate(over="ignore", invalid="ignore"):   # a diverging model: inf, no warning
+        err = pred - target
+        return float(np.sum(err * err) * scale), 2.0 * err * scale
 
 
 def mse_loss_per_step(pred, target):

@@ -115,3 +115,8 @@ def test_overflow_gives_inf_without_warnings():
     g = rnnlib.analysis.scalar_gradient_decay(2.0, 200, dtype=np.float32)
     assert np.isinf(g[-1]) and np.isfinite(g[100])
     assert np.isinf(rnnlib.global_norm({"g": np.array([1e300, 1e300])}))
+
+
+def test_mse_of_a_diverged_model_is_inf_without_warning():
+    loss, d = rnnlib.mse_loss(np.array([[1e200]]), np.array([[0.0]]))
+    assert np.isinf(loss) and np.isfinite(d).all()

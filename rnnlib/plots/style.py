@@ -74,14 +74,16 @@ def new_figure(ncols=1, nrows=1, width=8.0, height=3.6, gridspec_kw=None, subplo
     return fig, axes
 
 
-def figure_png(fig) -> bytes:
-    """The figure rendered to PNG bytes, with a white face."""
+def figure_png(fig, fast=False) -> bytes:
+    """The figure rendered to PNG bytes, with a white face. ``fast``: light compression, a few
+    ms less per widget redraw for a somewhat larger image (widget images are never saved)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    pil_kwargs = {"compress_level": 1} if fast else None
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", pil_kwargs=pil_kwargs)
     return buf.getvalue()
 
 
-def show(fig, alt: str) -> None:
+def show(fig, alt: str, fast: bool = False) -> None:
     """Display ``fig`` as a PNG with alt text, then close it.
 
     Args:
@@ -92,7 +94,7 @@ def show(fig, alt: str) -> None:
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("show() needs alt text: one or two sentences saying what the figure shows")
     from IPython.display import display
-    png = figure_png(fig)
+    png = figure_png(fig, fast=fast)
     plt.close(fig)
     bundle = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[Figure: {alt}]"}
     display(bundle, raw=True, metadata={"image/png": {"alt": alt}})

@@ -60,7 +60,7 @@ class LiveFigure:
         with self.output:
             self.output.clear_output(wait=True)     # no flicker: cleared when the new plot comes
             fig, alt = self.draw(result, **values)
-            show(fig, alt)
+            show(fig, alt, fast=True)
         if self.readout_fn is not None:
             self.readout.value = self.readout_fn(result, **values)
         self.seconds = time.perf_counter() - start

@@ -1,0 +1,108 @@
+"""Widgets for notebook 03 (vanishing and exploding gradients).
+
+* :func:`gradient_decay_widget`: sliders for the recurrent weight w (0.5-2) and the sequence
+  length T (1-200) and a menu for the activation; plots |dL/dh_t| against t on a log scale,
+  computed by BPTT in float64 and in float32, and marks where float32 overflows to inf.
+* :func:`spectral_radius_widget`: a slider for the spectral radius of a random 32 x 32
+  W_hh, a menu for the activation and a slider for the size of the inputs; plots ||dL/dh_t||.
+
+Each factory returns a :class:`rnnlib.widgets.LiveFigure` over the plain module-level
+``*_compute`` / ``*_draw`` / ``*_readout`` functions, which the tests call directly.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..demos import gradients as demo
+from ..plots import gradients as plots
+from ._base import LiveFigure
+
+W_MIN, W_MAX = 0.5, 2.0
+T_MAX = 200
+ACTIVATIONS = ("linear", "relu", "tanh")
+
+
+# ---------------------------------------------------------------------------------------------
+# One unit: w and T
+
+
+def decay_compute(w, T, nonlinearity):
+    """|dL/dh_t| for the one-unit RNN, float64 and float32 (see
+    :func:`rnnlib.demos.gradients.scalar_decay`)."""
+    return demo.scalar_decay(w, T, nonlinearity)
+
+
+def decay_draw(result, w, T, nonlinearity):
+    return plots.scalar_decay_figure(result, width=8.0, height=3.6)
+
+
+def decay_readout(result, w, T, nonlinearity):
+    g64, g32 = result["first64"], result["first32"]
+    text = (f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the gradient reaching h<sub>0</sub>, "
+            f"{T} steps back, is <b>{plots.fmt_value(g64)}</b> in float64 and "
+            f"<b>{plots.fmt_value(g32)}</b> in float32.")
+    if result["overflow_t"] is not None:
+        text += (f" float32 overflowed to inf {result['overflow_steps_back']} steps back "
+                 f"(its largest number is about 3.4e38).")
+    elif result["underflow_t"] is not None:
+        text += (" float32 underflowed: below about 1.2e-38 it loses precision, below about "
+                 "1.4e-45 it holds only 0.")
+    return text
+
+
+def gradient_decay_widget(w=1.1, T=50, nonlinearity="linear"):
+    """Sliders for w (0.5-2.0) and T (1-200), a menu for f; log plot of |dL/dh_t| against t."""
+    controls = {
+        "w": W.FloatSlider(value=w, min=W_MIN, max=W_MAX, step=0.01, description="w (W_hh)",
+                           readout_format=".2f"),
+        "T": W.IntSlider(value=T, min=1, max=T_MAX, description="T (steps)"),
+        "nonlinearity": W.Dropdown(options=ACTIVATIONS, value=nonlinearity, description="f"),
+    }
+    return LiveFigure(controls, decay_compute, decay_draw, decay_readout, height="310px",
+                      title="One recurrent unit: how far back does the gradient survive?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Many units: the spectral radius of W_hh
+
+RHO_MIN, RHO_MAX = 0.5, 2.0
+H, T_SPECTRAL = 32, 100
+
+
+def spectral_compute(rho, nonlinearity, input_scale):
+    """||dL/dh_t|| for a 32-unit RNN whose W_hh has spectral radius rho (see
+    :func:`rnnlib.demos.gradients.matrix_gradient_norms`)."""
+    return demo.matrix_gradient_norms(rho, nonlinearity, input_scale, H=H, T=T_SPECTRAL)
+
+
+def spectral_draw(result, rho, nonlinearity, input_scale):
+    return plots.spectral_figure(result, width=8.0, height=3.6)
+
+
+def spectral_readout(result, rho, nonlinearity, input_scale):
+    verdict = ("vanished" if result["ratio"] < 1e-2 else "exploded" if result["ratio"] > 1e2
+               else "kept roughly its size")
+    text = (f"ρ = {result['rho']:.2f}, largest singular value σ<sub>max</sub> = "
+            f"{result['sigma']:.2f}, mean f′ = {result['mean_fprime']:.2f}: after "
+            f"{result['T'] - 1} steps back the gradient norm is "
+            f"<b>{plots.fmt_value(result['ratio'])}</b> (it {verdict}).")
+    if nonlinearity == "linear":
+        text += " A linear RNN's gradients do not depend on the inputs: try f = tanh."
+    return text
+
+
+def spectral_radius_widget(rho=0.9, nonlinearity="linear", input_scale=1.0):
+    """A slider for the spectral radius of a random W_hh (0.5-2.0), a menu for f and a slider for
+    the size of the inputs (0-3)."""
+    controls = {
+        "rho": W.FloatSlider(value=rho, min=RHO_MIN, max=RHO_MAX, step=0.01,
+                             description="ρ(W_hh)", readout_format=".2f"),
+        "nonlinearity": W.Dropdown(options=("linear", "tanh"), value=nonlinearity,
+                                   description="f"),
+        "input_scale": W.FloatSlider(value=input_scale, min=0.0, max=3.0, step=0.1,
+                                     description="inputs ×", readout_format=".1f"),
+    }
+    return LiveFigure(controls, spectral_compute, spectral_draw, spectral_readout,
+                      height="310px", title="Many units: the spectral radius of W_hh and "
+                      "the activation's derivative")
