@@ -44,6 +44,10 @@ def main(argv=None):
     paths = args.paths or sorted(str(p) for p in NOTEBOOKS.glob("*.ipynb"))
     # Kernels draw figures inline only when MPLBACKEND is unset (ipykernel sets its own then).
     os.environ.pop("MPLBACKEND", None)
+    # One BLAS thread for the kernels, as course.py gives them: the course's matrices are small,
+    # and OpenBLAS's spinning threads slow them down many times over when another process
+    # (a browser, a second kernel) wants the CPU. Results are the same either way.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     failed = []
     for path in paths:
         t0 = time.perf_counter()
