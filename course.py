@@ -2,7 +2,10 @@
 """Set up and run the RNN course with nothing but Python 3.10+ (standard library only).
 
     python3 course.py lab      # set up, then open JupyterLab at notebooks/00_course_map.ipynb
-    python3 course.py test     # set up, then run the whole test suite (pytest + strict nbval)
+    python3 course.py test     # set up, then run the whole test suite (pytest + strict nbval +
+                               # the browser tests), then check the time budgets (measure)
+    python3 course.py measure  # time every notebook and widget callback against its budget
+    python3 course.py site     # build the static site of the course into site/ (offline)
 
 Set-up means: create the virtual environment if it is missing, and run
 `pip install -e .[dev]` in it whenever pyproject.toml changed since the last install
@@ -11,8 +14,10 @@ does only that.
 
 Options:
     --venv PATH     use the virtual environment at PATH (default: $COURSE_VENV, else .venv)
-    -- ARGS         hand ARGS on to pytest (test) or to jupyter lab (lab); for test, paths
-                    among ARGS (relative to this folder) replace the default tests and notebooks
+    -- ARGS         hand ARGS on to pytest (test), jupyter lab (lab), scripts/measure_course.py
+                    (measure) or scripts/build_site.py (site); for test, paths among ARGS
+                    (relative to this folder) replace the default tests and notebooks, and any
+                    ARGS skip the budget check that follows the full suite
 """
 import argparse
 import hashlib
@@ -101,13 +106,31 @@ def test(py, extra):
     paths = [] if any(_is_path(a) for a in extra) else ["tests", "notebooks"]
     # One pytest run: --nbval only adds the .ipynb files to the collection; tests/ is unaffected.
     cmd = [py, "-m", "pytest", *paths,
-           "--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE, *extra]
+           "--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE,
+           "--nbval-cell-timeout=600", *extra]   # a stuck cell fails instead of hanging CI
     say("running the test suite: unit tests and the notebooks, cell by cell, against their saved outputs")
     rc = run(cmd, check=False)
     if rc == 5:
         say("pytest collected no tests: counted as a failure")
     say("all tests passed" if rc == 0 else f"tests FAILED (pytest exit code {rc})")
-    return rc
+    if extra:  # a selection of tests: no budget check
+        return rc
+    # The full suite also checks the time budgets (scripts/measure_course.py: warns over a
+    # budget, fails beyond twice it), after pytest so that nothing else competes for the cores.
+    mrc = measure(py, [])
+    if mrc != 0:
+        say(f"time budgets FAILED (exit code {mrc}): see the table above")
+    return rc or mrc
+
+
+def measure(py, extra):
+    say("timing every notebook and widget callback against its budget (artifacts/budgets.md)")
+    return run([py, os.path.join("scripts", "measure_course.py"), *extra], check=False)
+
+
+def site(py, extra):
+    say("building the static site of the course (no network needed)")
+    return run([py, os.path.join("scripts", "build_site.py"), *extra], check=False)
 
 
 def main(argv):
@@ -118,20 +141,31 @@ def main(argv):
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
     parser = argparse.ArgumentParser(description="Set up and run the RNN course.",
-                                     epilog="Arguments after -- go to pytest (test) or jupyter lab (lab).")
-    parser.add_argument("command", choices=["lab", "test", "setup"],
-                        help="lab: open JupyterLab; test: run all tests; setup: only set up")
+                                     epilog="Arguments after -- go to pytest (test), jupyter lab (lab), "
+                                            "the budget script (measure) or the site builder (site).")
+    parser.add_argument("command", choices=["lab", "test", "measure", "site", "setup"],
+                        help="lab: open JupyterLab; test: run all tests and check the time budgets; "
+                             "measure: only check the time budgets; site: build the static site "
+                             "into site/; setup: only set up")
     parser.add_argument("--venv", default=os.environ.get("COURSE_VENV") or os.path.join(ROOT, ".venv"),
                         help="virtual environment to use (default: $COURSE_VENV, else .venv)")
     args = parser.parse_args(argv)
     # Kernels draw figures inline only when MPLBACKEND is unset (ipykernel sets its own then).
     os.environ.pop("MPLBACKEND", None)
+    # One BLAS thread for everything started from here (JupyterLab's kernels, nbval's, the
+    # budget script's): the course's matrices are small, and OpenBLAS's spinning threads slow
+    # them down many times over as soon as another process (the browser) wants a core.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     py = setup(os.path.abspath(args.venv))
     if args.command == "lab":
         return lab(py, extra)
     if args.command == "test":
         return test(py, extra)
+    if args.command == "measure":
+        return measure(py, extra)
+    if args.command == "site":
+        return site(py, extra)
     return 0
 
 

@@ -1,0 +1,366 @@
+"""The course in a real browser: JupyterLab driven by headless Chromium (Playwright), and the
+static site opened offline.
+
+For every notebook (notebooks/*.ipynb, and tests/fixtures/widget_demo.ipynb so the suite always
+has a widget to drag): open it in JupyterLab, Run All, check that no traceback, stderr output or
+"Error displaying widget" appears, press an arrow key on every slider of every widget, and check
+that the plot is redrawn (a new image) and the slider's readout shows the new value. Screenshots
+and a JSON report per notebook go to artifacts/browser/ (kept by CI, ignored by git).
+
+One JupyterLab server for the session (on copies of the notebooks, settings in a temporary
+folder), one page per notebook; the kernels are shut down after each notebook and the teardown
+fails if any process of the server is left. Without Chromium or Playwright these tests skip with
+the reason; with CI=true they fail instead, so CI cannot pass without running them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+from html.parser import HTMLParser
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import browser_support as bs  # noqa: E402
+
+ROOT = bs.ROOT
+ARTIFACTS = ROOT / "artifacts"
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_NB = FIXTURES / "widget_demo.ipynb"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+VIEWPORT = {"width": 1280, "height": 900}
+
+# (path inside the server's root, path on disk): the course notebooks, then the fixture
+CASES = [(f"notebooks/{p.name}", p) for p in NOTEBOOKS] + [(f"fixtures/{FIXTURE_NB.name}", FIXTURE_NB)]
+
+
+def _load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def require_browser():
+    reason = bs.unavailable_reason()
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    (ARTIFACTS / "browser").mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    require_browser()
+    server = bs.LabServer({"notebooks": ROOT / "notebooks", "fixtures": FIXTURES}, python=sys.executable)
+    server.start()
+    yield server
+    problems = server.stop()
+    assert not problems, "JupyterLab left processes behind: " + "; ".join(problems)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+    home = pathlib.Path(tempfile.mkdtemp(prefix="course-chromium-"))
+    pw = sync_playwright().start()
+    try:
+        chromium = bs.launch_browser(pw, home)
+        yield chromium
+        chromium.close()
+    finally:
+        pw.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def stored_widget_outputs(path) -> int:
+    nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    return sum(WIDGET_VIEW in o.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code"
+               for o in c.get("outputs", []))
+
+
+def test_missing_browser_skips_on_a_laptop_and_fails_in_ci(monkeypatch):
+    """No Chromium: a clean skip with the reason, except under CI=true, where it must fail."""
+    monkeypatch.setattr(bs, "chromium_path", lambda: None)
+    assert "Chromium" in bs.unavailable_reason()
+    monkeypatch.setattr(sys.modules[__name__], "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium"):
+        require_browser()
+    monkeypatch.setattr(sys.modules[__name__], "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_browser()
+
+
+def test_readout_numbers_are_parsed():
+    assert bs.parse_number("0.95") == 0.95
+    assert bs.parse_number("\u22122") == -2.0
+    assert bs.parse_number("1.00e-3") == 1e-3
+    assert bs.parse_number("tanh") != bs.parse_number("tanh")  # NaN
+    step = bs.SliderStep(0, "w", 0.9, 0.95, "0.95", True, True, "", "", 0.1, key="ArrowRight", lo=0.5, hi=1.5)
+    assert step.moved_the_right_way()
+    assert not dataclasses.replace(step, after=0.9).moved_the_right_way()
+    assert not dataclasses.replace(step, key="ArrowLeft").moved_the_right_way()
+    assert not dataclasses.replace(step, after=1.6).moved_the_right_way()
+
+
+# -- every notebook in JupyterLab ------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("rel_path, path", CASES, ids=[p.stem for _, p in CASES])
+def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, artifacts):
+    page = browser.new_page(viewport=VIEWPORT)
+    nb = bs.LabNotebook(page, lab_server, rel_path)
+    shots = artifacts / "browser"
+    problems = []
+    try:
+        nb.open()
+        outcome = nb.run_all()
+        errors = nb.error_outputs()
+        if outcome != True or errors:  # noqa: E712  (outcome is True or the string 'error')
+            page.screenshot(path=str(shots / f"{path.stem}.png"))
+            pytest.fail(f"{rel_path}: Run All showed errors:\n" + "\n---\n".join(errors), pytrace=False)
+
+        n_widgets = nb.widget_count()
+        nb.report.widgets = n_widgets
+        stored = stored_widget_outputs(path)
+        assert n_widgets == stored, (
+            f"{rel_path}: {stored} widget outputs in the notebook, {n_widgets} widgets on the page")
+        dropdowns, skipped = [], []
+        for i in range(n_widgets):
+            for j in range(nb.slider_count(i)):
+                if nb.slider_disabled(i, j):  # greyed out at this setting (e.g. T_x of one-to-many)
+                    skipped.append(f"widget {i}, slider {j}: disabled")
+                    continue
+                step = nb.step_slider(i, j)
+                where = f"widget {i}, slider {step.slider!r} ({step.before:g} -> {step.readout!r})"
+                if not step.redrawn:
+                    problems.append(f"{where}: the plot was not redrawn within 30 s")
+                if not step.moved_the_right_way():
+                    problems.append(f"{where}: the readout does not show the new value")
+            for j in range(nb.dropdown_count(i)):  # choosing another option must not break anything
+                dropdowns.append(nb.step_dropdown(i, j))
+        errors = nb.error_outputs()
+        problems += [f"after moving the sliders: {e}" for e in errors]
+        problems += [f"JavaScript error on the page: {e}" for e in nb.report.page_errors]
+
+        # Screenshots: the page at the first widget (or the top), and each widget on its own.
+        if n_widgets:
+            nb.widget(0).scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"{path.stem}.png"))
+        for i in range(n_widgets):
+            nb.widget(i).screenshot(path=str(shots / f"{path.stem}-widget{i}.png"))
+        report = dataclasses.asdict(nb.report)
+        report["dropdowns"] = dropdowns
+        report["skipped"] = skipped
+        report["missing_alt_in_jupyterlab"] = page.eval_on_selector_all(
+            ".jp-OutputArea-output img", "els => els.filter(e => !e.alt || !e.alt.trim()).length")
+        (shots / f"{path.stem}.json").write_text(json.dumps(report, indent=1))
+    finally:
+        page.close()
+        lab_server.shutdown_kernels()  # one kernel at a time on 2 cores
+    assert not problems, f"{rel_path}:\n" + "\n".join(problems)
+
+
+# -- the static site -----------------------------------------------------------------------------
+
+class _PageScan(HTMLParser):
+    """Collects what an offline page must not need, and the images' alt text."""
+
+    def __init__(self):
+        super().__init__()
+        self.remote = []       # (tag, url) of scripts, stylesheets, images, frames from http(s)
+        self.images = []       # alt of every <img>, None when absent
+        self.math = 0          # <math> elements
+        self.links = []        # every <a href>
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("src", "href", "data"):
+            url = (a.get(key) or "").strip()
+            if url.startswith(("http://", "https://", "//")) and not (tag == "a" and key == "href"):
+                self.remote.append((tag, url))
+        if tag == "img":
+            self.images.append(a.get("alt"))
+        if tag == "math":
+            self.math += 1
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site built from the course notebooks and the fixture, into a temporary folder."""
+    pytest.importorskip("nbconvert")
+    build_site = _load_module("build_site", ROOT / "scripts" / "build_site.py")
+    out = tmp_path_factory.mktemp("site")
+    report = build_site.build(out, NOTEBOOKS + [FIXTURE_NB])
+    return out, report, build_site
+
+
+def _scan(path):
+    scan = _PageScan()
+    scan.feed(path.read_text(encoding="utf-8"))
+    return scan
+
+
+def test_site_has_an_index_and_a_page_per_notebook(site):
+    out, report, _ = site
+    assert (out / "index.html").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for nb in NOTEBOOKS + [FIXTURE_NB]:
+        assert (out / f"{nb.stem}.html").is_file()
+        assert f'href="{nb.stem}.html"' in index, f"index does not link {nb.stem}"
+    # learning goals on the index: the fixture's goal sentence is there
+    assert "so the browser tests have a small widget to drag" in index
+
+
+def test_site_pages_need_no_network(site):
+    out, _, _ = site
+    for page in sorted(out.glob("*.html")):
+        scan = _scan(page)
+        assert not scan.remote, f"{page.name} loads {scan.remote[:5]} from the network"
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"""<script[^>]+src=["']?https?:""", text), page.name
+        assert "cdnjs" not in text and "unpkg" not in text and "jsdelivr" not in text, page.name
+
+
+def test_site_images_have_alt_text(site):
+    out, report, _ = site
+    for page in sorted(out.glob("*.html")):
+        missing = [i for i, alt in enumerate(_scan(page).images) if not (alt or "").strip()]
+        assert not missing, f"{page.name}: images {missing} have no alt text"
+    fixture = _scan(out / f"{FIXTURE_NB.stem}.html")
+    assert "Three log-scale lines: w = 1.1 grows, 1.0 stays flat, 0.9 shrinks." in fixture.images
+
+
+def test_site_local_links_resolve(site):
+    out, _, _ = site
+    broken = []
+    for page in sorted(out.glob("*.html")):
+        for href in _scan(page).links:
+            if href.startswith(("http://", "https://", "mailto:", "#", "data:")):
+                continue
+            target = href.split("#")[0]
+            if target and not (out / target).exists():
+                broken.append(f"{page.name} -> {href}")
+    assert not broken, "links to pages the site does not have: " + ", ".join(broken[:10])
+
+
+def test_site_widgets_are_replaced_by_a_note_beside_the_static_figure(site):
+    out, _, _ = site
+    text = (out / f"{FIXTURE_NB.stem}.html").read_text(encoding="utf-8")
+    assert "VBox(children" not in text, "a widget's text fallback leaked into the page"
+    assert text.count('class="course-widget-note"') == stored_widget_outputs(FIXTURE_NB)
+
+
+def test_site_maths_offline(site):
+    out, report, build_site = site
+    scan = _scan(out / f"{FIXTURE_NB.stem}.html")
+    if build_site.mathml_available():
+        assert scan.math >= 2, "inline and display maths should be MathML"
+    else:  # fallback: the TeX source, readable, in a marked span
+        assert 'class="tex"' in (out / f"{FIXTURE_NB.stem}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_site_page_opens_offline_in_chromium(site, browser, artifacts):
+    """Open the index and one notebook page from file:// with every http(s) request blocked."""
+    out, _, _ = site
+    context = browser.new_context(viewport=VIEWPORT)
+    requested = []
+
+    def block_remote(route):
+        url = route.request.url
+        if url.startswith(("http://", "https://")):
+            requested.append(url)
+            return route.abort()
+        return route.continue_()
+
+    context.route("**/*", block_remote)
+    page = context.new_page()
+    js_errors = []
+    page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    first = NOTEBOOKS[0].stem if NOTEBOOKS else FIXTURE_NB.stem
+    try:
+        page.goto((out / "index.html").as_uri(), wait_until="load")
+        page.screenshot(path=str(artifacts / "browser" / "site-index.png"), full_page=True)
+        assert page.locator(f'a[href="{first}.html"]').count() >= 1
+        page.locator(f'a[href="{first}.html"]').first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"{first}.html")
+        page.screenshot(path=str(artifacts / "browser" / f"site-{first}.png"))
+        # every figure drawn, with alt text
+        sizes = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.naturalWidth, (e.alt || '').trim().length])")
+        assert sizes and all(w > 0 and alt > 0 for w, alt in sizes), sizes
+        page.goto((out / f"{FIXTURE_NB.stem}.html").as_uri(), wait_until="load")
+        math = page.locator("math")
+        if math.count():  # MathML laid out by the browser itself: it has a size
+            box = math.first.bounding_box()
+            assert box and box["width"] > 10 and box["height"] > 5
+        page.screenshot(path=str(artifacts / "browser" / "site-fixture.png"))
+    finally:
+        context.close()
+    assert not requested, f"the offline site asked the network for {requested[:5]}"
+    assert not js_errors, js_errors
+
+
+# -- the budget script (no browser needed) -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def measure():
+    return _load_module("measure_course", ROOT / "scripts" / "measure_course.py")
+
+
+def test_budget_verdicts(measure):
+    assert measure.notebook_budget("03_vanishing_exploding") == 30
+    assert measure.notebook_budget("05_lstm_gru_gates") == 60
+    assert measure.notebook_budget("08_char_language_model") == 60
+    assert measure.verdict(10, 30) == "ok"
+    assert measure.verdict(45, 30) == "warn"       # over budget, within the 2x margin
+    assert measure.verdict(61, 30) == "FAIL"       # more than twice the budget
+    assert measure.verdict(None, 30) == "FAIL"     # did not run
+
+
+def test_widget_callbacks_are_found_and_timed(measure):
+    """The fixture's factory is found like a course widget module's, and its callback timed."""
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        rows = measure.time_widgets(["demo_widgets"], repeat=3)
+    finally:
+        sys.path.remove(str(FIXTURES))
+    assert [r["widget"] for r in rows] == ["demo_widgets.decay_widget"]
+    row = rows[0]
+    assert row["error"] is None
+    assert 0 < row["compute_ms"] and 0 < row["draw_ms"] and 0 < row["update_ms"] < 10_000
+    assert "w=0.9" in row["controls"]
+
+
+def test_measure_reports_a_broken_notebook(measure, tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    bad = tmp_path / "05_broken.ipynb"
+    nbformat.write(nb, bad)
+    row = measure.time_notebook(bad, repeat=1)
+    assert row["error"] and "ZeroDivisionError" in row["error"]
+    assert measure.verdict(row["seconds"], row["budget"]) == "FAIL"
