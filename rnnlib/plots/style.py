@@ -3,8 +3,9 @@
 * Colours: the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies.
 * Curves that are compared differ in line style and marker as well as colour.
 * White figure and axes faces, so plots stay readable in a dark JupyterLab theme.
-* ``show(fig, alt)`` displays a PNG with alt text (in the output's metadata, where nbconvert's
-  HTML export puts it on the ``<img>``, and as the text/plain fallback) and closes the figure.
+* ``show(fig, alt)`` displays a PNG with alt text and closes the figure. The alt text is stored
+  in the output's metadata (``scripts/build_site.py`` puts it on the site's ``<img>``; JupyterLab
+  4 ignores it) and as the text/plain fallback, which text-only front ends show.
 
 Every notebook calls ``use_course_style()`` once at the top.
 """
