@@ -188,7 +188,6 @@ def jacobian_norms(W, T):
         (T,) array: entry t-1 is the spectral norm of dh_T/dh_t (entry T-1 is 1: the identity).
     """
     W = _checks.as_float_array(W, "W")
-    H = W.shape[0]
     layer = _demo_layer(W, "linear", 0)
     x = np.zeros((T, 1, 1))
     J = analysis.jacobian_products(layer, x)[:, 0]                  # (T, H, H)

@@ -208,7 +208,7 @@ def one_to_many_figure(result, n=3):
     """Diagram of one input and T_y outputs beside generated waves against their targets."""
     T_y = result.data["y_test"].shape[0]
     fig, _, ax = _diagram_and_panel("one-to-many", 1, min(T_y, 6),
-                                    f"one-to-many: T_x = 1, T_y > 1 (drawn for T_y = 6)")
+                                    "one-to-many: T_x = 1, T_y > 1 (drawn for T_y = 6)")
     d = result.data
     t = np.arange(1, T_y + 1)
     for k in range(n):

@@ -1,0 +1,184 @@
+"""Exercises of notebook 06 (long-range memory), with their checks and reference solutions.
+
+1. ``check_copy_baseline(fn)``: ``fn(n_symbols, length, delay) -> float``, the cross-entropy per
+   step (nats) of the best copy-task model that remembers nothing.
+2. ``check_forget_bias(fn)``: ``fn(params, hidden_size, value) -> params``, an LSTM's parameter
+   dict whose forget gate starts at sigma(value) (the forget-gate bias trick).
+
+Each check runs the learner's function on fresh inputs, compares with the reference, and names
+the usual mistakes (bits instead of nats, a miscounted sequence length, the wrong block of rows,
+a bias counted twice, ...). ``solution(solution_copy_baseline)`` prints a reference solution.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from ._feedback import CheckResult, run_check
+
+__all__ = ["check_copy_baseline", "check_forget_bias", "solution_copy_baseline",
+           "solution_forget_bias"]
+
+
+# ---- reference solutions ---------------------------------------------------------------------
+
+def solution_copy_baseline(n_symbols, length, delay):
+    T = 2 * length + delay + 1              # symbols, blanks, the go marker, the answer
+    # Blank steps are certain (loss 0); each answer step is a uniform guess (loss ln n_symbols).
+    return length * math.log(n_symbols) / T
+
+
+def solution_forget_bias(params, hidden_size, value):
+    H = hidden_size
+    new = {k: v.copy() for k, v in params.items()}
+    new["bias_ih"][H:2 * H] = value         # block 1 of i, f, g, o: the forget gate
+    new["bias_hh"][H:2 * H] = 0.0           # the two biases add up: keep their sum = value
+    return new
+
+
+# ---- exercise 1: the copy-task baseline ------------------------------------------------------
+
+_COPY_MISTAKES = [
+    (lambda n, L, d: L * math.log2(n) / (2 * L + d + 1),
+     "you used log base 2 (bits). The course measures cross-entropy in nats: use math.log "
+     "(natural logarithm), as rnnlib's losses do."),
+    (lambda n, L, d: math.log(n),
+     "ln(n_symbols) is the loss on one answer step. The baseline is the mean over all T steps "
+     "of the sequence, most of which are blanks the model predicts with certainty (loss 0)."),
+    (lambda n, L, d: L * math.log(n) / (L + d + 1),
+     "count every step of the sequence: the symbols (length), the blanks (delay), the go marker "
+     "(1) and the answer (length again): T = 2 * length + delay + 1."),
+    (lambda n, L, d: L * math.log(n) / (2 * L + d),
+     "you left out the go marker's step: T = 2 * length + delay + 1."),
+    (lambda n, L, d: L * math.log(n + 2) / (2 * L + d + 1),
+     "on an answer step the model knows a symbol is due (never the blank or go), so it guesses "
+     "among n_symbols classes, not n_symbols + 2."),
+    (lambda n, L, d: (2 * L + d + 1) * math.log(n) / L,
+     "your fraction is upside down: length * ln(n_symbols) / T."),
+]
+
+
+def _scalar_diagnose(name, fn, reference, cases, hint, mistakes) -> CheckResult:
+    result = run_check(name, fn, reference, cases, hint="", quiet=True,
+                       output_names=["the baseline"])
+    text = result.message
+    if result.status == "wrong":
+        args = cases[max(result.cases_run, 1) - 1]
+        got = float(np.asarray(fn(*args), dtype=float))
+        specific = next((why for variant, why in mistakes
+                         if math.isclose(got, variant(*args), rel_tol=1e-6, abs_tol=1e-12)), None)
+        text += f"\n   Hint: {specific or hint}"
+    elif not result.passed and result.status != "not attempted":
+        text += f"\n   Hint: {hint}"
+    print(text)
+    return CheckResult(result.passed, result.status, text, result.cases_run, result.details)
+
+
+def check_copy_baseline(fn) -> CheckResult:
+    """Check ``fn(n_symbols, length, delay)`` against the reference on four settings."""
+    cases = [(8, 5, 20), (4, 3, 18), (10, 1, 0), (3, 4, 50)]
+    return _scalar_diagnose(
+        "Copy-task baseline", fn, solution_copy_baseline, cases,
+        hint="average the loss over all T = 2 * length + delay + 1 steps: 0 on every step the "
+             "layout predicts (blanks), ln(n_symbols) on each of the `length` answer steps.",
+        mistakes=_COPY_MISTAKES)
+
+
+# ---- exercise 2: the forget-gate bias --------------------------------------------------------
+
+def _forget_bias_cases(seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for D, H, value in ((2, 4, 1.0), (3, 1, 3.0), (1, 5, -2.0)):
+        params = {"weight_ih": rng.standard_normal((4 * H, D)),
+                  "weight_hh": rng.standard_normal((4 * H, H)),
+                  "bias_ih": rng.standard_normal(4 * H), "bias_hh": rng.standard_normal(4 * H)}
+        cases.append((params, H, value))
+    return cases
+
+
+_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _summarise(params, H):
+    """What matters about an LSTM's parameters here: the total bias per row (b_ih + b_hh is all
+    the cell ever uses) and the weights."""
+    if not isinstance(params, dict) or any(k not in params for k in _KEYS):
+        return params  # let run_check (or the key check) explain: None, a tuple, ...
+    b_ih, b_hh = np.asarray(params["bias_ih"]), np.asarray(params["bias_hh"])
+    if b_ih.shape != (4 * H,) or b_hh.shape != (4 * H,):   # report the wrong shape as such
+        total = b_ih if b_ih.shape != (4 * H,) else b_hh
+    else:
+        total = b_ih + b_hh
+    return (total,
+            np.asarray(params["weight_ih"]), np.asarray(params["weight_hh"]))
+
+
+def check_forget_bias(fn, seed=0) -> CheckResult:
+    """Check ``fn(params, hidden_size, value) -> params``: the forget gate's total bias
+    (bias_ih + bias_hh, rows H:2H) equals ``value``; every other number is unchanged."""
+    cases = _forget_bias_cases(seed)
+
+    def learner(params, H, value):
+        return _summarise(fn(params, H, value), H)
+
+    def reference(params, H, value):
+        return _summarise(solution_forget_bias(params, H, value), H)
+
+    name = "Forget-gate bias"
+    try:        # a dict with keys missing gets its own message (run_check would see a dict)
+        with np.errstate(all="ignore"):
+            first = fn(*copy.deepcopy(cases[0]))
+    except Exception:
+        first = None   # run_check runs it again and explains the exception
+    if isinstance(first, dict) and any(k not in first for k in _KEYS):
+        missing = [k for k in _KEYS if k not in first]
+        text = (f"❌ {name}: the dict you returned has no {', '.join(missing)}. Return the whole "
+                "parameter dict (a changed copy of params, or params itself after changing it)."
+                "\n   Hint: start from new = {k: v.copy() for k, v in params.items()}.")
+        print(text)
+        return CheckResult(False, "type", text, 1)
+    result = run_check(name, learner, reference, cases, hint="", quiet=True,
+                       output_names=["the total bias bias_ih + bias_hh", "weight_ih",
+                                     "weight_hh"])
+    text = result.message
+    if not result.passed and result.status not in ("not attempted",):
+        text += f"\n   Hint: {_forget_bias_hint(fn, cases, result)}"
+    print(text)
+    return CheckResult(result.passed, result.status, text, result.cases_run, result.details)
+
+
+def _forget_bias_hint(fn, cases, result):
+    general = ("the gates sit in blocks of H rows in the order i, f, g, o; the forget gate is "
+               "block 1, rows H:2H, of both bias_ih and bias_hh, and the cell adds the two.")
+    if result.status != "wrong":
+        return general
+    params, H, value = cases[max(result.cases_run, 1) - 1]
+    try:
+        got = _summarise(fn(copy.deepcopy(params), H, value), H)
+    except Exception:  # pragma: no cover - already reported by run_check
+        return general
+    total_before = params["bias_ih"] + params["bias_hh"]
+    total = np.asarray(got[0], dtype=float)
+    changed = [k for k in range(4) if not np.allclose(total[k * H:(k + 1) * H],
+                                                      total_before[k * H:(k + 1) * H])]
+    names = ["input gate i", "forget gate f", "candidate g", "output gate o"]
+    if changed and 1 not in changed:
+        return (f"you changed the {names[changed[0]]} (rows {changed[0] * H}:"
+                f"{(changed[0] + 1) * H}). In PyTorch's order i, f, g, o the forget gate is the "
+                f"second block: rows H:2H.")
+    if np.allclose(total[H:2 * H], 2 * value):
+        return ("the forget gate's bias came out as 2 * value: the cell uses bias_ih + bias_hh, "
+                "so setting both to value counts it twice. Set one to value and the other to 0.")
+    if np.allclose(total[H:2 * H], value + total_before[H:2 * H] - params["bias_hh"][H:2 * H]) \
+            or np.allclose(total[H:2 * H], value + params["bias_hh"][H:2 * H]):
+        return ("bias_hh still adds its own numbers to the forget gate: the cell uses "
+                "bias_ih + bias_hh, so set bias_hh[H:2H] to 0 (or split value between the two).")
+    if len(changed) > 1:
+        return ("only the forget gate's rows (H:2H) should change; other gates' biases moved too.")
+    if not (np.allclose(got[1], params["weight_ih"]) and np.allclose(got[2], params["weight_hh"])):
+        return "leave the weights alone: only the forget gate's bias changes."
+    return general
