@@ -120,3 +120,9 @@ def test_overflow_gives_inf_without_warnings():
 def test_mse_of_a_diverged_model_is_inf_without_warning():
     loss, d = rnnlib.mse_loss(np.array([[1e200]]), np.array([[0.0]]))
     assert np.isinf(loss) and np.isfinite(d).all()
+
+
+def test_exercise_check_names_text_output_as_a_type_mistake(capsys):
+    from rnnlib.exercises import run_check
+    result = run_check("Ex", lambda a: "0.3", lambda a: a * 2, [(np.arange(3.0),)], hint="h")
+    assert result.status == "type" and "text '0.3'" in capsys.readouterr().out

@@ -94,6 +94,9 @@ def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e
             return report(False, "type", f"{name}: expected {len(expected)} return value(s) "
                           f"({', '.join(names)}), got {len(got)}.", k)
         for label, g, e in zip(names, got, expected):
+            if isinstance(g, (str, bytes)):
+                return report(False, "type", f"{name}: {label} should be a number or an array "
+                              f"of numbers, got the text {g!r}.", k)
             try:
                 g_arr = np.asarray(g, dtype=np.float64)
             except (TypeError, ValueError):
