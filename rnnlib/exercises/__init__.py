@@ -7,6 +7,6 @@ exception inside the learner's code, a NaN or a missing ``return`` each get thei
 ``solution(check)`` prints the reference solution, for when you are stuck.
 """
 
-from ._feedback import CheckResult, run_check, solution
+from ._feedback import CheckResult, known_mistakes, run_check, solution
 
-__all__ = ["CheckResult", "run_check", "solution"]
+__all__ = ["CheckResult", "known_mistakes", "run_check", "solution"]

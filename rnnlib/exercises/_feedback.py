@@ -43,8 +43,25 @@ def _as_tuple(value):
     return value if isinstance(value, tuple) else (value,)
 
 
+def known_mistakes(mistakes, rtol=1e-6, atol=1e-8):
+    """A ``diagnose`` function for :func:`run_check` from (variant, explanation) pairs: when the
+    learner's output equals ``variant(*args)`` (a classic slip, written as code), the
+    explanation is the hint."""
+    def diagnose(got, args):
+        got = _as_tuple(got)
+        for variant, explanation in mistakes:
+            expected = _as_tuple(variant(*copy.deepcopy(args)))
+            if len(expected) == len(got) and all(
+                    np.shape(g) == np.shape(e)
+                    and np.allclose(np.asarray(g, dtype=float), e, rtol=rtol, atol=atol)
+                    for g, e in zip(got, expected)):
+                return explanation
+        return None
+    return diagnose
+
+
 def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e-8,
-              output_names=None, quiet=False) -> CheckResult:
+              output_names=None, quiet=False, diagnose=None, shape_hint=None) -> CheckResult:
     """Run ``learner_fn`` and ``reference_fn`` on every case and compare their outputs.
 
     Args:
@@ -56,14 +73,19 @@ def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e
         hint: one sentence printed when the answer is wrong.
         output_names: names of the outputs when the function returns a tuple (for messages).
         quiet: return the result without printing.
+        diagnose: optional ``diagnose(got, args) -> str | None``, called when the answer is
+            wrong or not finite, naming *which* mistake it is (see :func:`known_mistakes`); its
+            sentence replaces ``hint``. A failing diagnosis is ignored.
+        shape_hint: optional hint for a wrong shape, instead of ``hint``.
 
     Returns:
         CheckResult (truthy when passed). Never raises.
     """
-    def report(passed, status, message, k=0, **details):
+    def report(passed, status, message, k=0, specific=None, **details):
         text = ("✅ " if passed else "❌ " if status != "not attempted" else "⏳ ") + message
-        if not passed and hint and status not in ("not attempted",):
-            text += f"\n   Hint: {hint}"
+        advice = specific or (shape_hint if status == "shape" else None) or hint
+        if not passed and advice and status != "not attempted":
+            text += f"\n   Hint: {advice}"
         if not quiet:
             print(text)
         return CheckResult(passed, status, text, k, details)
@@ -85,6 +107,16 @@ def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e
             where = f" (at `{line}`)" if line else ""
             return report(False, "error", f"{name}: your function raised "
                           f"{type(exc).__name__}: {exc}{where} on test case {k}.", k)
+        def why():
+            """The diagnosis of a wrong or non-finite answer on this case, if any."""
+            if diagnose is None:
+                return None
+            try:
+                with np.errstate(all="ignore"):
+                    return diagnose(got_raw, copy.deepcopy(args))
+            except Exception:  # the diagnosis is a bonus: it never breaks the check
+                return None
+        got_raw = got
         if got is None:
             return report(False, "none", f"{name}: your function returned None. Did you forget "
                           "the `return` statement?", k)
@@ -110,12 +142,13 @@ def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e
             if not np.all(np.isfinite(g_arr)) and np.all(np.isfinite(e_arr)):
                 return report(False, "nan", f"{name}: {label} contains NaN or inf, expected finite "
                               f"numbers (test case {k}). Look for a division by zero, a log of "
-                              "0, or an exp that overflows.", k)
+                              "0, or an exp that overflows.", k, specific=why())
             if not np.allclose(g_arr, e_arr, rtol=rtol, atol=atol, equal_nan=True):
                 diff = float(np.nanmax(np.abs(g_arr - e_arr)))
                 return report(False, "wrong", f"{name}: {label} is not right on test case {k}.\n"
                               f"   expected {_fmt(e_arr)}\n   got      {_fmt(g_arr)}\n"
-                              f"   largest difference {diff:.3g}", k, max_abs_diff=diff)
+                              f"   largest difference {diff:.3g}", k, specific=why(),
+                              max_abs_diff=diff)
     return report(True, "passed", f"{name}: correct on all {len(cases)} test cases. Well done!",
                   len(cases))
 

@@ -11,7 +11,6 @@ specific feedback (a common mistake gets its own explanation) and returns a ``Ch
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 
@@ -25,26 +24,9 @@ __all__ = ["check_count_parameters", "solution_count_parameters",
 
 
 def _check(name, learner_fn, reference_fn, cases, hint, diagnose, output_names=None):
-    """``run_check``, then, when the answer is wrong, a diagnosis of *which* mistake it is.
-
-    ``diagnose(got, args)`` returns a sentence naming a known mistake, or None.
-    """
-    result = run_check(name, learner_fn, reference_fn, cases, hint="", quiet=True,
-                       output_names=output_names)
-    message = result.message
-    if result.status == "wrong":
-        args = cases[result.cases_run - 1]
-        try:
-            with np.errstate(all="ignore"):
-                got = learner_fn(*copy.deepcopy(args))
-            why = diagnose(got, copy.deepcopy(args))
-        except Exception:  # the diagnosis is a bonus: never let it break the check
-            why = None
-        message += "\n   Hint: " + (why or hint)
-    elif result.status in ("shape", "nan", "none", "error", "type"):
-        message += f"\n   Hint: {hint}"
-    print(message)
-    return CheckResult(result.passed, result.status, message, result.cases_run, result.details)
+    """``run_check`` with a diagnosis of *which* mistake a wrong answer is."""
+    return run_check(name, learner_fn, reference_fn, cases, hint=hint, diagnose=diagnose,
+                     output_names=output_names)
 
 
 # ---------------------------------------------------------------------------------------------

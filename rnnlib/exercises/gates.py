@@ -15,12 +15,11 @@ the learner made. ``solution(solution_lstm_step)`` prints a reference solution.
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 
 from ..cells import gru_step_forward, lstm_step_forward, sigmoid
-from ._feedback import CheckResult, run_check
+from ._feedback import CheckResult, known_mistakes, run_check
 
 __all__ = ["check_lstm_step", "check_gru_step", "check_highway_gradient",
            "solution_lstm_step", "solution_gru_step", "solution_highway_gradient"]
@@ -144,33 +143,10 @@ _HIGHWAY_MISTAKES = [
 
 def _diagnose(name, fn, reference, cases, hint, mistakes, output_names=None,
               shape_hint=None) -> CheckResult:
-    """``run_check`` quietly; if the answer is wrong, compare the learner's output on the
-    failing case with each known mistake and print the matching explanation (else ``hint``)."""
-    result = run_check(name, fn, reference, cases, hint="", output_names=output_names,
-                       quiet=True)
-    text = result.message
-    if result.status == "wrong":
-        args = cases[max(result.cases_run, 1) - 1]
-        with np.errstate(all="ignore"):
-            got = fn(*copy.deepcopy(args))
-        got = got if isinstance(got, tuple) else (got,)
-        specific = None
-        for variant, explanation in mistakes:
-            expected = variant(*copy.deepcopy(args))
-            expected = expected if isinstance(expected, tuple) else (expected,)
-            if len(expected) == len(got) and all(
-                    np.shape(g) == np.shape(e) and np.allclose(np.asarray(g, dtype=float), e,
-                                                               rtol=1e-6, atol=1e-8)
-                    for g, e in zip(got, expected)):
-                specific = explanation
-                break
-        text += f"\n   Hint: {specific or hint}"
-    elif result.status == "shape" and shape_hint:
-        text += f"\n   Hint: {shape_hint}"
-    elif not result.passed and result.status != "not attempted" and hint:
-        text += f"\n   Hint: {hint}"
-    print(text)
-    return CheckResult(result.passed, result.status, text, result.cases_run, result.details)
+    """``run_check``; a wrong answer that equals one of the known ``mistakes`` gets that
+    mistake's explanation as its hint."""
+    return run_check(name, fn, reference, cases, hint=hint, output_names=output_names,
+                     diagnose=known_mistakes(mistakes), shape_hint=shape_hint)
 
 
 def _lstm_cases(seed):

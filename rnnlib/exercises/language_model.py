@@ -10,7 +10,6 @@ specific feedback (a common mistake gets its own explanation) and returns a ``Ch
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -24,24 +23,9 @@ __all__ = ["check_temperature_softmax", "solution_temperature_softmax",
 
 def _check(name, learner_fn, reference_fn, cases, hint, diagnose, output_names=None,
            rtol=1e-6, atol=1e-8):
-    """``run_check``, then, when the answer is wrong, a diagnosis of *which* mistake it is.
-    ``diagnose(got, args)`` returns a sentence naming a known mistake, or None."""
-    result = run_check(name, learner_fn, reference_fn, cases, hint="", quiet=True,
-                       output_names=output_names, rtol=rtol, atol=atol)
-    message = result.message
-    if result.status in ("wrong", "nan"):
-        args = cases[result.cases_run - 1]
-        try:
-            with np.errstate(all="ignore"):
-                got = learner_fn(*copy.deepcopy(args))
-            why = diagnose(got, copy.deepcopy(args))
-        except Exception:  # the diagnosis is a bonus: never let it break the check
-            why = None
-        message += "\n   Hint: " + (why or hint)
-    elif result.status in ("shape", "none", "error", "type"):
-        message += f"\n   Hint: {hint}"
-    print(message)
-    return CheckResult(result.passed, result.status, message, result.cases_run, result.details)
+    """``run_check`` with a diagnosis of *which* mistake a wrong answer is."""
+    return run_check(name, learner_fn, reference_fn, cases, hint=hint, diagnose=diagnose,
+                     output_names=output_names, rtol=rtol, atol=atol)
 
 
 # ---------------------------------------------------------------------------------------------

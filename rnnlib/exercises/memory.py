@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ._feedback import CheckResult, run_check
+from ._feedback import CheckResult, known_mistakes, run_check
 
 __all__ = ["check_copy_baseline", "check_forget_bias", "solution_copy_baseline",
            "solution_forget_bias"]
@@ -62,19 +62,8 @@ _COPY_MISTAKES = [
 
 
 def _scalar_diagnose(name, fn, reference, cases, hint, mistakes) -> CheckResult:
-    result = run_check(name, fn, reference, cases, hint="", quiet=True,
-                       output_names=["the baseline"])
-    text = result.message
-    if result.status == "wrong":
-        args = cases[max(result.cases_run, 1) - 1]
-        got = float(np.asarray(fn(*args), dtype=float))
-        specific = next((why for variant, why in mistakes
-                         if math.isclose(got, variant(*args), rel_tol=1e-6, abs_tol=1e-12)), None)
-        text += f"\n   Hint: {specific or hint}"
-    elif not result.passed and result.status != "not attempted":
-        text += f"\n   Hint: {hint}"
-    print(text)
-    return CheckResult(result.passed, result.status, text, result.cases_run, result.details)
+    return run_check(name, fn, reference, cases, hint=hint, output_names=["the baseline"],
+                     diagnose=known_mistakes(mistakes, atol=1e-12))
 
 
 def check_copy_baseline(fn) -> CheckResult:
