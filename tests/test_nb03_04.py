@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import rnnlib
+from exercise_support import answers_by_status
 from rnnlib import analysis
 from rnnlib.demos import clipping as dclip
 from rnnlib.demos import gradients as dgrad
@@ -392,26 +393,6 @@ def test_widget_callbacks_are_fast(factory, control, values):
 # Exercise checks: the reference passes; every failure mode gets its own status; never raises
 
 
-def _first_output(fn, change):
-    def learner(*args):
-        out = fn(*args)
-        if isinstance(out, tuple):
-            return (change(out[0]),) + out[1:]
-        if isinstance(out, dict):
-            first = next(iter(out))
-            return {k: (change(v) if k == first else v) for k, v in out.items()}
-        return change(out)
-    return learner
-
-
-def _stub(*args):
-    raise NotImplementedError
-
-
-def _boom(*args):
-    raise ValueError("a bug in the learner's code")
-
-
 CHECKS = [
     (ex_grad.check_hidden_gradients, ex_grad.solution_hidden_gradients),
     (ex_grad.check_pascanu_diagnosis, ex_grad.solution_pascanu_diagnosis),
@@ -423,22 +404,9 @@ CHECKS = [
 IDS = [check.__name__ for check, _ in CHECKS]
 
 
-def _cases(solution):
-    return {
-        "passed": solution,
-        "not attempted": _stub,
-        "error": _boom,
-        "none": lambda *a: None,
-        "shape": _first_output(solution, lambda o: np.append(np.ravel(o), 0.0)),
-        "nan": _first_output(solution, lambda o: np.full(np.shape(o), np.nan)),
-        "wrong": _first_output(solution, lambda o: np.asarray(o, dtype=float) + 1.0),
-        "type": "not a function",
-    }
-
-
 @pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
 def test_exercise_check_statuses(check, solution, capsys):
-    for status, learner in _cases(solution).items():
+    for status, learner in answers_by_status(solution).items():
         result = check(learner)
         assert result.status == status, f"{check.__name__}: expected {status}, got {result.status}"
         assert result.passed == (status == "passed")
