@@ -38,3 +38,28 @@ def answers_by_status(solution):
         "wrong": first_output(solution, lambda o: np.asarray(o, dtype=float) + 1.0),
         "type": "not a function",
     }
+
+
+#: answers no check expects: text, too many outputs, a dict, inf, a crash, the wrong
+#: signature, a plain list
+ODD_ANSWERS = [lambda *a: "text", lambda *a: (1, 2, 3, 4, 5, 6, 7), lambda *a: {"a": 1},
+               lambda *a: np.inf, lambda *a: 1 / 0, lambda: 0, lambda *a: [1.0, 2.0]]
+
+
+def assert_each_status(check, solution, capsys):
+    """Every answer of ``answers_by_status`` gets its status, a printed verdict and a hint."""
+    for status, learner in answers_by_status(solution).items():
+        result = check(learner)
+        assert result.status == status, f"{check.__name__}: expected {status}, got {result.status}"
+        assert result.passed == (status == "passed")
+        out = capsys.readouterr().out
+        assert out.strip(), "every check prints its verdict"
+        if status not in ("passed", "not attempted"):
+            assert "Hint:" in out or status == "type"
+
+
+def assert_never_raises(check):
+    """Odd answers fail the check, with a status, and never raise."""
+    for learner in ODD_ANSWERS:
+        result = check(learner)
+        assert not result.passed and result.status in ("type", "shape", "nan", "wrong", "error")
