@@ -4,6 +4,6 @@
 displays a figure with alt text. Each topic module draws the figures of one notebook.
 """
 
-from .style import PALETTE, LINESTYLES, MARKERS, new_figure, show, use_course_style
+from .style import LINESTYLES, MARKERS, PALETTE, grid_figure, new_figure, show, use_course_style
 
-__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "new_figure", "show", "use_course_style"]
+__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "grid_figure", "new_figure", "show", "use_course_style"]

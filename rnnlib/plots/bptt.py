@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import FancyArrowPatch
 
-from .style import PALETTE, new_figure
-from .unfolding import (draw_unrolled, figure_with_grid, finish_diagram, plain_log_ticks,
+from .style import PALETTE, grid_figure, new_figure
+from .unfolding import (draw_unrolled, finish_diagram, plain_log_ticks,
                         power_of_ten, sub, text_ticks)
 
 GRAD_COLOR = PALETTE["vermillion"]
@@ -54,7 +54,7 @@ def bptt_graph_figure():
     cases = [("one-to-one (T = 1)", 1, "last", [1]),
              ("many-to-one: a loss at the last step", 4, "last", [4]),
              ("many-to-many: a loss at every step", 4, True, [1, 2, 3, 4])]
-    fig, axes = figure_with_grid(1, 3, width=12.5, height=3.4, width_ratios=[1.5, 4.4, 4.4])
+    fig, axes = grid_figure(1, 3, width=12.5, height=3.4, width_ratios=[1.5, 4.4, 4.4])
     for ax, (title, T, outputs, losses) in zip(axes, cases):
         draw_unrolled(ax, T, outputs=outputs, fontsize=10, xh_label="", hy_label="",
                       show_h0=T > 1)

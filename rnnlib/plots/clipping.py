@@ -15,7 +15,7 @@ from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .gradients import log_ticks
-from .style import PALETTE, new_figure
+from .style import PALETTE, grid_figure, new_figure
 
 RAW = {"color": PALETTE["vermillion"], "linestyle": "-", "marker": "o"}
 CLIPPED = {"color": PALETTE["blue"], "linestyle": "--", "marker": "s"}
@@ -30,16 +30,6 @@ METHOD_STYLE = {
 }
 #: the surface's grey scale: white (low loss) to mid grey (the highest loss on the grid)
 SURFACE_CMAP = "Greys"
-
-
-def _grid_figure(nrows, ncols, width, height, spans, **gridspec_kw):
-    """A course-style figure whose axes sit on a grid (``new_figure`` takes no grid options).
-
-    Returns the figure and one axes per entry of ``spans`` (grid slices)."""
-    fig, first = new_figure(width=width, height=height)
-    grid = fig.add_gridspec(nrows, ncols, **gridspec_kw)
-    first.set_subplotspec(grid[spans[0]])
-    return fig, [first] + [fig.add_subplot(grid[s]) for s in spans[1:]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +90,7 @@ def draw_param_norms(ax, comparison):
 
 
 def clipping_figure(toy, comparison):
-    fig, (ax, ax2) = _grid_figure(1, 2, 12.0, 5.2, [(0, 0), (0, 1)], width_ratios=[1, 1.45])
+    fig, (ax, ax2) = grid_figure(1, 2, width=12.0, height=5.2, spans=[(0, 0), (0, 1)], width_ratios=[1, 1.45])
     draw_toy(ax, toy)
     ax.set_title(f"A 2-D gradient clipped at μ = c = {toy['threshold']:g}", fontsize=11)
     draw_param_norms(ax2, comparison)
@@ -212,7 +202,7 @@ def cliff_alt(surface, raw_path, clipped_path):
 
 def cliff_figure(surface, raw_path, clipped_path, section):
     """Left: the surface with both paths. Right: loss and |dL/db| along w = section['w']."""
-    fig, (ax, ax_l, ax_g) = _grid_figure(2, 2, 11.5, 5.0, [(slice(None), 0), (0, 1), (1, 1)],
+    fig, (ax, ax_l, ax_g) = grid_figure(2, 2, width=11.5, height=5.0, spans=[(slice(None), 0), (0, 1), (1, 1)],
                                           width_ratios=[1.25, 1])
     draw_cliff(ax, surface, raw_path, clipped_path)
     ax.axvline(section["w"], color="0.35", lw=1, linestyle=(0, (2, 2)))

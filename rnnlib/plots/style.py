@@ -75,6 +75,31 @@ def new_figure(ncols=1, nrows=1, width=8.0, height=3.6, gridspec_kw=None, subplo
     return fig, axes
 
 
+def grid_figure(nrows=1, ncols=1, width=8.0, height=3.6, layout=None, spans=None,
+                     **gridspec_kw):
+    """A course-style figure whose axes sit on a grid with ``gridspec_kw`` (``width_ratios``,
+    ``height_ratios``, ``left``, ``hspace``...) and may span several cells.
+
+    Args:
+        spans: optional list of grid slices, one axes each (e.g. ``[(0, slice(None)), (1, 0),
+            (1, 1)]`` for one wide axes on top of two); default: one axes per cell.
+        layout: ``"none"`` turns constrained layout off and places the axes by ``gridspec_kw``
+            alone: the widgets use it, because constrained layout doubles the time a figure
+            takes to render.
+
+    Returns:
+        fig and the axes (one axes, or a list in the order of ``spans`` / of the cells).
+    """
+    kwargs = {} if layout is None else {"layout": layout}
+    fig, first = new_figure(width=width, height=height, **kwargs)   # reuse its axes: each new
+    grid = fig.add_gridspec(nrows, ncols, **gridspec_kw)            # axes costs ~10 ms
+    cells = spans if spans is not None else [(r, c) for r in range(nrows) for c in range(ncols)]
+    axes = [first]
+    first.set_subplotspec(grid[cells[0]])
+    axes += [fig.add_subplot(grid[cell]) for cell in cells[1:]]
+    return fig, (axes[0] if len(axes) == 1 else axes)
+
+
 def figure_png(fig, fast=False) -> bytes:
     """The figure rendered to PNG bytes, with a white face. ``fast``: light compression, a few
     ms less per widget redraw for a somewhat larger image (widget images are never saved)."""

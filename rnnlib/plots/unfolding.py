@@ -16,7 +16,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.ticker import NullLocator
 
-from .style import PALETTE, new_figure
+from .style import PALETTE, grid_figure, new_figure
 
 #: how each weight matrix is drawn: colour, line style, label
 WEIGHT_STYLE = {
@@ -97,32 +97,6 @@ def _node_label(kind, step, math):
     if math:
         return rf"$\hat y_{{{step}}}$" if kind == "y" else rf"${base}_{{{step}}}$"
     return sub(base, step)
-
-
-def figure_with_grid(nrows=1, ncols=1, width=8.0, height=3.6, layout=None, spans=None,
-                     **gridspec_kw):
-    """A course-style figure (from :func:`rnnlib.plots.new_figure`) whose axes sit on a grid
-    with ``gridspec_kw`` (``width_ratios``, ``height_ratios``, ``left``, ``hspace``...), which
-    ``new_figure`` does not pass on.
-
-    Args:
-        spans: optional list of grid slices, one axes each (e.g. ``[(0, slice(None)), (1, 0),
-            (1, 1)]`` for one wide axes on top of two); default: one axes per cell.
-        layout: ``"none"`` turns constrained layout off and places the axes by ``gridspec_kw``
-            alone: the widgets use it, because constrained layout doubles the time a figure
-            takes to render.
-
-    Returns:
-        fig and the axes (one axes, or a list in the order of ``spans`` / of the cells).
-    """
-    kwargs = {} if layout is None else {"layout": layout}
-    fig, first = new_figure(width=width, height=height, **kwargs)   # reuse its axes: each new
-    grid = fig.add_gridspec(nrows, ncols, **gridspec_kw)            # axes costs ~10 ms
-    cells = spans if spans is not None else [(r, c) for r in range(nrows) for c in range(ncols)]
-    axes = [first]
-    first.set_subplotspec(grid[cells[0]])
-    axes += [fig.add_subplot(grid[cell]) for cell in cells[1:]]
-    return fig, (axes[0] if len(axes) == 1 else axes)
 
 
 def _node(ax, xy, text, kind, w=0.56, h=0.46, fontsize=11):
@@ -261,7 +235,7 @@ def draw_chain_strip(ax, T, hh_label, x_max, fontsize=10):
 
 def unfolding_figure(T=5):
     """The folded RNN (one cell and a loop) beside the same network unrolled over T steps."""
-    fig, (ax_fold, ax_unroll) = figure_with_grid(ncols=2, width=10.5, height=3.4,
+    fig, (ax_fold, ax_unroll) = grid_figure(ncols=2, width=10.5, height=3.4,
                                                  width_ratios=[3.1, 1.6 * T + 1.4])
     draw_folded(ax_fold)
     finish_diagram(ax_fold, -0.9, 2.2)

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..demos import bptt as demo
 from ..plots import bptt as plots
-from ..plots.unfolding import figure_with_grid, sub
+from ..plots.style import grid_figure
+from ..plots.unfolding import sub
 from ..tbptt import truncated_bptt
 from ._base import LiveFigure
 
@@ -68,7 +69,7 @@ def loss_placement_compute(rho=0.9, k=T_STEPS, **losses):
 
 
 def loss_placement_draw(result, rho=0.9, k=T_STEPS, **losses):
-    fig, (ax, cax) = figure_with_grid(1, 2, width=8.6, height=4.3, layout="none",
+    fig, (ax, cax) = grid_figure(1, 2, width=8.6, height=4.3, layout="none",
                                       width_ratios=[1, 0.03], left=0.15, right=0.84,
                                       bottom=0.12, top=0.9, wspace=0.04)
     plots.draw_gradient_heatmap(ax, result["norms"], result["totals"], result["loss_steps"],

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..demos import unfolding as demo
 from ..plots import unfolding as plots
+from ..plots.style import grid_figure
 from ._base import LiveFigure
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ def unfolding_draw(result, T, w, nonlinearity):
     under it, the unrolled chain with w on every recurrent arrow. (The size of the nudge's
     effect on a log scale is the static figure above the widget and the readout: a third
     panel would double the redraw time.)"""
-    fig, (ax_h, ax_graph) = plots.figure_with_grid(
+    fig, (ax_h, ax_graph) = grid_figure(
         2, 1, width=9, height=4.4, layout="none", height_ratios=[1.6, 0.75],
         left=0.09, right=0.98, bottom=0.02, top=0.92, hspace=0.2)
     plots.draw_trajectories(ax_h, result, T_max=UNFOLD_T_MAX, legend_loc="lower left")
