@@ -48,11 +48,24 @@ def outputs(nb):
     return [(i, c, o) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" for o in c.get("outputs", [])]
 
 
-def test_notebook_folder_exists():
-    # Holds even before the first notebook lands, so the suite never collects nothing.
-    assert NOTEBOOK_DIR.is_dir()
+def test_every_notebook_is_registered_and_every_entry_has_its_file():
+    from rnnlib import syllabus
+
+    on_disk = [p.stem for p in NOTEBOOKS]
     misnamed = [p.name for p in NOTEBOOKS if not re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name)]
     assert not misnamed, f"name notebooks NN_topic.ipynb: {misnamed}"
+    assert on_disk, "no notebooks found in notebooks/"
+    unregistered = sorted(set(on_disk) - set(syllabus.stems()))
+    missing = sorted(set(syllabus.stems()) - set(on_disk))
+    assert not unregistered, f"add these to rnnlib/syllabus.py NOTEBOOKS: {unregistered}"
+    assert not missing, f"rnnlib/syllabus.py lists notebooks that do not exist: {missing}"
+    for nb in syllabus.NOTEBOOKS:
+        title = text(load(NOTEBOOK_DIR / nb.filename)["cells"][0]["source"]).splitlines()[0]
+        assert title == f"# {nb.number} · {nb.title}", (
+            f"{nb.filename} starts with {title!r}; the registry's title is {nb.title!r}")
+        for package in ("demos", "plots", "widgets", "exercises"):
+            assert importlib.util.find_spec(f"rnnlib.{package}.{nb.topic}") is not None, (
+                f"{nb.stem}: topic module rnnlib.{package}.{nb.topic} does not exist")
 
 
 @per_notebook

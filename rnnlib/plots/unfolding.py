@@ -480,53 +480,54 @@ def elman_jordan_figure():
 # ---------------------------------------------------------------------------------------------
 # The course map (notebook 00)
 
-COURSE = [
-    ("00", "course map", "how to use,\nnotation"),
-    ("01", "unfolding", "recurrence,\nmemory"),
-    ("02", "BPTT", "gradients\nthrough time"),
-    ("03", "vanishing /\nexploding", "Jacobian\nproducts"),
-    ("04", "gradient\nclipping", "norm vs\nvalue"),
-    ("05", "LSTM and\nGRU gates", "one step\nat a time"),
-    ("06", "long-range\nmemory", "RNN vs\nLSTM vs GRU"),
-    ("07", "architectures", "stacked,\nbidirectional"),
-    ("08", "character\nLM", "train and\nsample"),
-]
-_PARTS = [("foundations", 0, 3, "#D6EAF8"), ("gradients", 3, 5, "#FDEBD0"),
-          ("gated cells", 5, 7, "#D5F5E3"), ("putting it to work", 7, 9, "#F5E6F0")]
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                 "fourteen fifteen sixteen").split()
 
 
 def course_map_figure(highlight=None):
-    """The nine notebooks in order, grouped into four parts; ``highlight``: numbers to draw
-    with a heavy frame (e.g. ``("00",)``)."""
-    fig, ax = new_figure(width=11, height=2.7)
+    """The course's notebooks in order (from ``rnnlib.syllabus``), grouped into its parts;
+    ``highlight``: numbers to draw with a heavy frame (e.g. ``("00",)``)."""
+    from ..syllabus import NOTEBOOKS, PARTS
+
+    n = len(NOTEBOOKS)
+    count = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    fig, ax = new_figure(width=11 * max(1.0, n / 9), height=2.7)
     w, gap = 1.2, 0.14
-    for part, start, stop, colour in _PARTS:
+    for part in PARTS:
+        members = [k for k, nb in enumerate(NOTEBOOKS) if nb.part == part.name]
+        if not members:
+            continue
+        start, stop = members[0], members[-1] + 1
         x0 = start * (w + gap) - gap / 2
         ax.add_patch(FancyBboxPatch((x0, -1.0), (stop - start) * (w + gap), 2.45,
                                     boxstyle="round,pad=0.02,rounding_size=0.1",
-                                    facecolor=colour, edgecolor="none"))
-        ax.text(x0 + (stop - start) * (w + gap) / 2, 1.22, part, ha="center", va="center",
+                                    facecolor=part.colour, edgecolor="none"))
+        ax.text(x0 + (stop - start) * (w + gap) / 2, 1.22, part.name, ha="center", va="center",
                 fontsize=11, style="italic")
-    for k, (num, title, sub) in enumerate(COURSE):
+    for k, nb in enumerate(NOTEBOOKS):
         x = k * (w + gap) + w / 2 - gap / 2
-        strong = highlight is not None and num in highlight
+        strong = highlight is not None and nb.number in highlight
         ax.add_patch(FancyBboxPatch((x - w / 2 + 0.05, -0.82), w - 0.1, 1.78,
                                     boxstyle="round,pad=0.02,rounding_size=0.08",
                                     facecolor="white", edgecolor="black",
                                     linewidth=2.6 if strong else 1.0))
-        ax.text(x, 0.68, num, ha="center", va="center", fontsize=14, weight="bold")
-        ax.text(x, 0.18, title, ha="center", va="center", fontsize=9.5, linespacing=1.0)
-        ax.text(x, -0.47, sub, ha="center", va="center", fontsize=8, color="#333333",
-                linespacing=1.0)
-        if k < len(COURSE) - 1:
+        ax.text(x, 0.68, nb.number, ha="center", va="center", fontsize=14, weight="bold")
+        ax.text(x, 0.18, nb.box_title, ha="center", va="center", fontsize=9.5, linespacing=1.0)
+        ax.text(x, -0.47, nb.box_subtitle, ha="center", va="center", fontsize=8,
+                color="#333333", linespacing=1.0)
+        if k < n - 1:
             ax.add_patch(FancyArrowPatch((x + w / 2 - 0.05, 0.68), (x + w / 2 + gap + 0.05, 0.68),
                                          arrowstyle="-|>", mutation_scale=10, color="black",
                                          shrinkA=0, shrinkB=0))
-    finish_diagram(ax, -0.15, 9 * (w + gap) - 0.05, -1.05, 1.45)
-    ax.set_title("The course: nine notebooks, run in order")
-    alt = ("A row of nine boxes, notebooks 00 to 08, joined by arrows in reading order and grouped "
-           "into four parts: foundations (00 course map, 01 unfolding, 02 BPTT), gradients "
-           "(03 vanishing and exploding, 04 clipping), gated cells (05 LSTM and GRU gates, "
-           "06 long-range memory) and putting it to work (07 architectures, 08 character "
-           "language model).")
+    finish_diagram(ax, -0.15, n * (w + gap) - 0.05, -1.05, 1.45)
+    ax.set_title(f"The course: {count} notebooks, run in order")
+    groups = []
+    for part in PARTS:
+        members = [f"{nb.number} {nb.box_title.replace(chr(10), ' ').replace(' / ', ' and ')}"
+                   for nb in NOTEBOOKS if nb.part == part.name]
+        if members:
+            groups.append(f"{part.name} ({', '.join(members)})")
+    alt = (f"A row of {count} boxes, notebooks {NOTEBOOKS[0].number} to {NOTEBOOKS[-1].number}, "
+           f"joined by arrows in reading order and grouped into {_NUMBER_WORDS[len(groups)]} "
+           f"parts: {'; '.join(groups)}.")
     return fig, alt
