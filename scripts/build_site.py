@@ -310,7 +310,7 @@ def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True)
     import nbformat
     notebooks = [pathlib.Path(p) for p in (notebooks if notebooks is not None else registered_notebooks())]
     has_teaching = bool(teaching) and pathlib.Path(teaching).exists()
-    folder = OwnedFolder(out, HOW_TO_CHOOSE)
+    folder = OwnedFolder(out, HOW_TO_CHOOSE, root=ROOT)
     folder.claim([f"{p.stem}.html" for p in notebooks] + ["index.html"]
                  + (["teaching.html"] if has_teaching else []))
     MATH.__init__()
