@@ -6,6 +6,7 @@ See docs/ARCHITECTURE.md for which file answers which question.
 """
 
 from . import analysis, cells, data, gradcheck, losses, optim, tbptt
+from .cell_registry import CELL_LABELS, CELLS, cell_label, cell_layer, cell_name
 from .composite import Bidirectional, Stack, stacked
 from .gradcheck import check_module, numerical_gradient, relative_error
 from .layers import GRU, LSTM, RNN, RecurrentLayer
@@ -19,7 +20,8 @@ from .torch_bridge import load_torch_state_dict
 __version__ = "0.1.0"
 
 __all__ = [
-    "RNN", "LSTM", "GRU", "RecurrentLayer", "Stack", "Bidirectional", "stacked",
+    "RNN", "LSTM", "GRU", "RecurrentLayer", "CELLS", "CELL_LABELS", "cell_layer", "cell_label",
+    "cell_name", "Stack", "Bidirectional", "stacked",
     "Linear", "RecurrentNetwork", "ElmanNetwork", "JordanNetwork",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adagrad", "Adam", "clip_grad_norm", "clip_grad_norm_per_param", "clip_grad_value",
