@@ -5,6 +5,7 @@ The core (everything imported here) needs numpy only. Figures live in ``rnnlib.p
 See docs/ARCHITECTURE.md for which file answers which question.
 """
 
+from ._checks import NonFiniteError
 from . import analysis, cells, data, gradcheck, losses, optim, tbptt
 from .cell_registry import CELL_LABELS, CELLS, cell_label, cell_layer, cell_name
 from .composite import Bidirectional, Stack, stacked
@@ -26,5 +27,5 @@ __all__ = [
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adagrad", "Adam", "clip_grad_norm", "clip_grad_norm_per_param", "clip_grad_value",
     "global_norm", "truncated_bptt", "check_module", "numerical_gradient", "relative_error",
-    "load_torch_state_dict", "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
+    "load_torch_state_dict", "NonFiniteError", "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
 ]

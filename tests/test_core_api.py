@@ -33,3 +33,31 @@ def test_stacked_reads_the_registry():
         stack = rnnlib.stacked(name, 3, 4, num_layers=2, seed=0)
         assert all(type(layer) is cls for layer in stack.layers)
     assert type(rnnlib.stacked("LSTM", 3, 4, seed=0).layers[0]) is rnnlib.LSTM
+
+
+# ---- the non-finite error ---------------------------------------------------------------------
+
+def test_non_finite_error_is_a_value_error_with_the_old_words():
+    assert issubclass(rnnlib.NonFiniteError, ValueError)
+    x = np.zeros((4, 1, 3))
+    x[1, 0, 2] = np.inf
+    with pytest.raises(rnnlib.NonFiniteError, match=r"x contains inf at index \(1, 0, 2\); "
+                                                      r"expected finite numbers"):
+        rnnlib.RNN(3, 2, seed=0).forward(x)
+    params = {"w": np.zeros(3)}
+    with pytest.raises(rnnlib.NonFiniteError,
+                       match=r"gradient of 'w' contains inf or NaN: training has diverged"):
+        rnnlib.SGD(params, lr=0.1).step({"w": np.array([0.0, np.nan, 1.0])})
+
+
+def test_a_mistake_is_not_a_non_finite_error():
+    with pytest.raises(ValueError) as info:
+        rnnlib.RNN(3, 2, seed=0).forward(np.zeros((4, 1, 5)))
+    assert not isinstance(info.value, rnnlib.NonFiniteError)
+
+
+def test_clipping_demo_tells_divergence_by_the_error_class():
+    from rnnlib.demos import clipping
+    run = clipping.train_forecaster(lr=0.5, max_norm=None, steps=60, nonlinearity="relu")
+    assert run["diverged_at"] is not None
+    assert "inf" in run["reason"] or "nan" in run["reason"].lower()
