@@ -74,7 +74,7 @@ class AttentionMapFigure(LivePlot):
     def build(self, result, **values):
         S, T = self.max_length, self.max_length + 1
         fig, ax = new_figure(width=6.4, height=5.2, layout="none")
-        fig.subplots_adjust(left=0.16, right=0.86, bottom=0.13, top=0.9)
+        fig.subplots_adjust(left=0.2, right=0.86, bottom=0.13, top=0.9)
         self.ax = ax
         ax.grid(False)
         self.image = self.moving(ax.imshow(np.full((T, S), np.nan), vmin=0, vmax=1,
@@ -87,12 +87,13 @@ class AttentionMapFigure(LivePlot):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("source position s (input digit below)", labelpad=18)
-        ax.set_ylabel("output step t (decoded symbol left)", labelpad=30)
-        self.x_labels = [self.moving(ax.text(s, T - 0.5 + 0.35, "", ha="center", va="top",
-                                             fontsize=11, clip_on=False))
+        ax.set_ylabel("output step t (decoded symbol left)", labelpad=44)
+        # labels in data units along the axis, at a fixed distance outside it
+        self.x_labels = [self.moving(ax.text(s, -0.015, "", ha="center", va="top", fontsize=11,
+                                             clip_on=False, transform=ax.get_xaxis_transform()))
                          for s in range(S)]
-        self.y_labels = [self.moving(ax.text(-0.5 - 0.3, t, "", ha="right", va="center",
-                                             fontsize=10, clip_on=False))
+        self.y_labels = [self.moving(ax.text(-0.015, t, "", ha="right", va="center", fontsize=10,
+                                             clip_on=False, transform=ax.get_yaxis_transform()))
                          for t in range(T)]
         self.title = self.moving(ax.set_title(" "))
         return fig
@@ -104,6 +105,8 @@ class AttentionMapFigure(LivePlot):
         grid = np.full((self.max_length + 1, self.max_length), np.nan)
         grid[:T_y, :S] = weights
         self.image.set_data(grid)
+        self.ax.set_xlim(-0.5, S - 0.5)                   # the axes fit this example's size
+        self.ax.set_ylim(T_y - 0.5, -0.5)
         for s, label in enumerate(self.x_labels):
             label.set_text(_symbol(result["inputs"][s], n) if s < S else "")
         right = np.asarray(result["outputs"]) == np.asarray(result["targets"])
@@ -115,10 +118,9 @@ class AttentionMapFigure(LivePlot):
                 label.set_text("")
         self.title.set_text(f"Where the decoder looks: {int(right.sum())} of {T_y} symbols right")
         return (f"Heat map of attention weights, {T_y} output steps by {S} source positions, "
-                f"for the input {' '.join(_symbol(i, n) for i in result['inputs'])}. "
-                + ("The weight sits on the anti-diagonal: output step t reads source position "
-                   "S + 1 - t, the digit it must copy." if right.all() else
-                   f"{int((~right).sum())} decoded symbols are wrong."))
+                f"for the input {' '.join(_symbol(i, n) for i in result['inputs'])}; the decoded "
+                f"symbols down the left, right ones in blue and wrong ones in vermillion. For "
+                f"reversal the right place to look is the anti-diagonal.")
 
 
 def recurrence_vs_attention_figure(timings):
