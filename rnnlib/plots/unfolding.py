@@ -196,7 +196,7 @@ def unfolding_figure(T=5):
 
 
 def activations_figure(a_max=4.0):
-    """The three usual activations f(a) and their slopes f'(a), from rnnlib.cells."""
+    """The three usual activations φ(a) and their slopes φ′(a), from rnnlib.cells."""
     from ..cells import NONLINEARITIES
     a = np.linspace(-a_max, a_max, 401)
     fig, (ax_f, ax_d) = new_figure(ncols=2, width=10, height=3.4)
@@ -205,16 +205,16 @@ def activations_figure(a_max=4.0):
         y = f(a)
         ax_f.plot(a, y, marker=marker, markevery=50, label=name)
         ax_d.plot(a, fprime(y), marker=marker, markevery=50, label=name)
-    ax_f.set_title("activation f(a)")
+    ax_f.set_title("activation φ(a)")
     ax_f.set_xlabel("pre-activation a")
-    ax_f.set_ylabel("f(a)")
+    ax_f.set_ylabel("φ(a)")
     ax_f.set_ylim(-1.3, a_max + 0.2)
     ax_f.axhline(1, color="grey", lw=0.8)
     ax_f.axhline(-1, color="grey", lw=0.8)
     ax_f.legend(loc="upper left")
-    ax_d.set_title("slope f'(a): what backpropagation multiplies by")
+    ax_d.set_title("slope φ′(a): what backpropagation multiplies by")
     ax_d.set_xlabel("pre-activation a")
-    ax_d.set_ylabel("f'(a)")
+    ax_d.set_ylabel("φ′(a)")
     ax_d.legend(loc="upper left")
     alt = ("Two panels. Left: tanh runs from -1 to 1, the sigmoid from 0 to 1, and ReLU is 0 for "
            "negative inputs and grows without bound for positive ones. Right: their slopes; tanh "
