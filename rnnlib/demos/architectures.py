@@ -14,7 +14,7 @@ Each shape gets a tiny task, trained live with rnnlib's own layers, losses and o
 * stacked: river levels with two layers; layer 1 gets its gradient through layer 2.
 
 Shapes are time-major, as everywhere in rnnlib: ``x: (T, B, D)``, ``hs: (T, B, H)``.
-Course notation: :math:`h_t = f(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`,
+Course notation: :math:`h_t = \varphi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`,
 :math:`\hat y_t = W_{hy} h_t + b_y`.
 """
 
@@ -277,7 +277,7 @@ def bag_of_words_accuracy(x_ids, lengths, y, vocab_size):
 
 
 def train_many_to_one(hidden_size=32, n_train=1024, steps=200, lr=0.01, batch=128, seed=0):
-    """Tell a proverb in its right word order from a jumbled one (seed 001's example), reading
+    """Tell a proverb in its right word order from a jumbled one (the TowardsMachineLearning article's example), reading
     the words one by one and answering after the last.
 
     Returns:
@@ -321,7 +321,7 @@ def train_many_to_one(hidden_size=32, n_train=1024, steps=200, lr=0.01, batch=12
 
 
 def river_task(T=30, stride=3, years=3, seed=0):
-    """Tomorrow's river level from the levels so far (seed 002's flood example), with
+    """Tomorrow's river level from the levels so far (the IBM introduction's flood example), with
     :func:`rnnlib.data.river_levels`. The first ``years - 1`` years train, the last one tests.
 
     Levels are scaled to [0, 1] over the training years, (level - low) / scale, so that even a

@@ -128,7 +128,7 @@ def check_many_to_one_dhs(fn) -> CheckResult:
 
 
 def solution_bidirectional_states(x, forward_layer, backward_layer):
-    """hs[t] = [h_t of the forward layer, g_t of the backward layer]: (T, B, 2H).
+    """hs[t] = [forward state at step t, backward state at step t]: (T, B, 2H).
 
     The backward layer reads the sequence reversed, so its outputs come out reversed too:
     flip them back before concatenating, so that row t holds what it computed at step t.

@@ -101,8 +101,12 @@ def solution_draw_index(probs, u):
 def _draw_cases():
     p = np.array([0.1, 0.2, 0.3, 0.4])
     q = np.array([0.05, 0.0, 0.9, 0.05])
+    z = np.array([0.0, 0.5, 0.25, 0.25])              # exact binary fractions: cdf 0, .5, .75, 1
     return [(p, 0.05), (p, 0.25), (p, 0.65), (p, 0.999), (q, 0.04), (q, 0.5), (q, 0.97),
-            (q, 0.06)]                                # index 1 has probability 0: never drawn
+            (q, 0.06),                                # index 1 has probability 0: never drawn
+            (z, 0.5),                                 # u exactly on a boundary: the answer is 2
+            (z, 0.0)]                                 # u = 0 (rng.random() can return it): 1,
+                                                      # never index 0, whose probability is 0
 
 
 def _diagnose_draw(got, args):
@@ -112,6 +116,14 @@ def _diagnose_draw(got, args):
         g = int(got)
     except (TypeError, ValueError):
         return None
+    cdf = np.cumsum(probs)
+    if g != ref and g == int(np.searchsorted(cdf, u, side="left")):
+        zero = " (here that index has probability 0)" if probs[g] == 0 else ""
+        return (f"u = {u} lies exactly on a boundary of the cumulative distribution, and you "
+                f"returned the first index whose cumulative probability *reaches* u, {g}"
+                f"{zero}. It must *exceed* u: compare with >, or use np.searchsorted(cdf, u, "
+                "side='right'). With >= (side='left') an index of probability zero can be "
+                "drawn.")
     if g == int(np.argmax(probs)):
         return ("that is the most likely index whatever u is: greedy decoding. Sampling must "
                 "use u: walk along the cumulative probabilities until they pass u.")
