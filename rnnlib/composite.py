@@ -13,9 +13,8 @@ import copy
 import numpy as np
 
 from . import _checks
-from .layers import GRU, LSTM, RNN
-
-_CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+from .cell_registry import CELLS as _CELLS  # noqa: F401  (old private name, kept for old code)
+from .cell_registry import cell_layer
 
 
 def _flip_time(state_or_array):
@@ -186,13 +185,13 @@ def stacked(cell, input_size, hidden_size, num_layers=1, bidirectional=False, se
     bidirectional=...)``, parameters named like its ``state_dict``.
 
     Args:
-        cell: "rnn", "lstm" or "gru"; kwargs go to each layer (e.g. nonlinearity="relu").
+        cell: a name from :data:`rnnlib.cell_registry.CELLS`: "rnn", "lstm" or "gru" (the
+            labels "RNN", "LSTM", "GRU" work too).
+        kwargs: go to each layer (e.g. nonlinearity="relu").
     """
-    if cell not in _CELLS:
-        raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
+    cls = cell_layer(cell)
     num_layers = _checks.check_positive_int(num_layers, "num_layers")
     rng = _checks.rng_from(seed)
-    cls = _CELLS[cell]
     layers, d = [], input_size
     for _ in range(num_layers):
         if bidirectional:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import NonFiniteError
+
 
 def _check_grads(params, grads):
     if set(grads) != set(params):
@@ -19,7 +21,7 @@ def _check_grads(params, grads):
             raise ValueError(f"gradient of {k!r} has shape {np.shape(g)}, "
                              f"expected {params[k].shape}")
         if not np.all(np.isfinite(g)):
-            raise ValueError(f"gradient of {k!r} contains inf or NaN: training has diverged. "
+            raise NonFiniteError(f"gradient of {k!r} contains inf or NaN: training has diverged. "
                              "Try a smaller learning rate or gradient clipping.")
 
 

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 import rnnlib
-from exercise_support import assert_each_status, assert_never_raises
+import inspect
+
+from exercise_support import assert_each_status, assert_never_raises, first_output
 from rnnlib import analysis, cells
 from rnnlib.demos import bptt as dbptt
 from rnnlib.demos import unfolding as dunf
@@ -483,3 +485,272 @@ def test_notebook_exercises_ship_unsolved(name, n_exercises):
     outputs = "".join("".join(o.get("text", "")) for c in cells_ if c["cell_type"] == "code"
                       for o in c.get("outputs", []))
     assert outputs.count("not attempted yet") == n_exercises
+
+
+# =============================================================================================
+# The exercise engine (rnnlib.exercises._feedback): budgets, precision, odd answers, patches,
+# graded hints and predictions
+
+
+from rnnlib.exercises import _feedback as fb  # noqa: E402
+from rnnlib.exercises import gates as ex_gates  # noqa: E402
+from rnnlib.exercises import gradients as ex_grad  # noqa: E402
+from rnnlib.exercises import hint, predict  # noqa: E402
+
+
+def _float32(solution):
+    """A correct answer computed in float32 from float32 inputs."""
+    def learner(*args):
+        args32 = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args]
+        out = solution(*args32)
+        if isinstance(out, tuple):
+            return tuple(np.asarray(o, dtype=np.float32) for o in out)
+        return np.asarray(out, dtype=np.float32)
+    return learner
+
+
+def test_a_runaway_answer_is_stopped_and_the_kernel_stays_usable(monkeypatch, capsys):
+    import signal
+    import time
+    monkeypatch.setattr(fb, "TIME_LIMIT", 0.3)
+    handler_before = signal.getsignal(signal.SIGALRM)
+    finished = []
+
+    def runaway(*args):
+        time.sleep(60)                                  # the alarm ends this long before 60 s
+        finished.append(True)
+
+    res = ex_bptt.check_bptt(runaway)
+    assert res.status == "timeout" and not res.passed and not finished
+    assert "stopped after" in res.message and "each check allows 0.3 s" in res.message
+    assert "Hint:" in res.message
+    # the alarm is disarmed, the previous handler is back, and the next check works
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert signal.getsignal(signal.SIGALRM) is handler_before
+    assert ex_bptt.check_bptt(ex_bptt.solution_bptt).passed
+    capsys.readouterr()
+
+
+def test_without_an_alarm_the_time_is_measured_and_later_cases_are_skipped(monkeypatch, capsys):
+    import contextlib as cl
+    import time
+
+    @cl.contextmanager
+    def no_alarm(seconds):                              # e.g. Windows, or a worker thread
+        yield False
+
+    monkeypatch.setattr(fb, "_alarm", no_alarm)
+    calls = []
+
+    def slow(*args):
+        calls.append(1)
+        end = time.perf_counter() + 0.3
+        while time.perf_counter() < end:
+            pass
+        return ex_bptt.solution_bptt(*args)
+
+    res = fb.run_check(
+        "bptt", slow, ex_bptt._reference_bptt, ex_bptt._bptt_cases(), time_limit=0.1)
+    assert res.status == "timeout" and len(calls) == 1       # 4 cases, only the first ran
+    capsys.readouterr()
+
+
+def test_an_answer_that_swallows_the_alarm_still_times_out(monkeypatch, capsys):
+    import time
+    monkeypatch.setattr(fb, "TIME_LIMIT", 0.2)
+
+    def stubborn(*args):
+        end = time.perf_counter() + 0.5
+        while time.perf_counter() < end:
+            try:
+                time.sleep(0.05)
+            except BaseException:                       # noqa: BLE001 - a learner's bare except
+                pass
+        return ex_bptt.solution_bptt(*args)
+
+    assert ex_bptt.check_bptt(stubborn).status == "timeout"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("check,solution", [
+    (ex_bptt.check_step_backward, ex_bptt.solution_step_backward),
+    (ex_bptt.check_bptt, ex_bptt.solution_bptt),
+    (ex_grad.check_hidden_gradients, ex_grad.solution_hidden_gradients),
+    (ex_gates.check_gru_step, ex_gates.solution_gru_step),
+], ids=["step_backward", "bptt", "hidden_gradients", "gru_step"])
+def test_float32_answers_pass_at_float32_precision(check, solution, capsys):
+    res = check(_float32(solution))
+    assert res.passed and res.status == "passed"
+    assert "float32 precision" in res.message and "only difference" in res.message
+    # a float32 answer with a real mistake still fails
+    wrong = first_output(_float32(solution), lambda o: o * np.float32(1.01) + np.float32(0.01))
+    assert check(wrong).status == "wrong"
+    capsys.readouterr()
+
+
+def test_float64_answers_keep_the_strict_tolerance(capsys):
+    res = ex_bptt.check_bptt(ex_bptt.solution_bptt)
+    assert res.passed and "float32" not in res.message
+    off = first_output(ex_bptt.solution_bptt, lambda o: o * (1 + 1e-3))
+    assert ex_bptt.check_bptt(off).status == "wrong"
+    # exact checks (integer counts) get no float32 tolerance
+    assert ex_unf.check_count_parameters(
+        lambda D, H, O: np.float32(ex_unf.solution_count_parameters(D, H, O) + 1)).status == "wrong"
+    capsys.readouterr()
+
+
+def test_torch_tensors_that_require_grad_are_read(capsys):
+    torch = pytest.importorskip("torch")
+
+    def as_tensors(*args):
+        return tuple(torch.tensor(v, requires_grad=True) * 1.0
+                     for v in ex_bptt.solution_step_backward(*args))
+
+    res = ex_bptt.check_step_backward(as_tensors)
+    assert res.passed
+    capsys.readouterr()
+
+
+def test_complex_answers_are_refused_with_a_reason(capsys):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # no ComplexWarning either
+        res = ex_bptt.check_step_backward(
+            lambda *a: tuple(v + 0j for v in ex_bptt.solution_step_backward(*a)))
+    assert res.status == "type" and "complex" in res.message
+    capsys.readouterr()
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no message for you")
+
+
+def _raise_unprintable(*args):
+    raise _Unprintable()
+
+
+def _exit(*args):
+    import sys
+    sys.exit(3)
+
+
+def _interrupt(*args):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("learner,words", [
+    (_raise_unprintable, "_Unprintable"),
+    (_exit, "sys.exit()"),
+    (_interrupt, "KeyboardInterrupt"),
+    (lambda *a: (_ for _ in ()).throw(GeneratorExit), "GeneratorExit"),
+])
+def test_answers_that_raise_anything_get_an_error_status(learner, words, capsys):
+    res = ex_bptt.check_bptt(learner)
+    assert res.status == "error" and words in res.message
+    assert ex_bptt.check_bptt(ex_bptt.solution_bptt).passed   # and the next check still works
+    capsys.readouterr()
+
+
+def test_an_answer_that_patches_rnnlib_is_undone(capsys):
+    forward, backward = rnnlib.RNN.forward, rnnlib.layers.RNN.backward
+    zeros = lambda x, h0, *a: np.zeros((len(x),) + np.shape(h0))          # noqa: E731
+
+    def patching(x, h0, W_xh, W_hh, b_h):
+        rnnlib.RNN.forward = lambda self, x, state0=None: (zeros(x, state0), None, None)
+        rnnlib.layers.RNN.backward = lambda *a, **k: None
+        rnnlib.cells.new_name = 1
+        return ex_unf.solution_rnn_forward(x, h0, W_xh, W_hh, b_h)
+
+    res = ex_unf.check_rnn_forward(patching)
+    assert res.passed and "put the original back" in res.message
+    assert rnnlib.RNN.forward is forward and rnnlib.layers.RNN.backward is backward
+    assert not hasattr(rnnlib.cells, "new_name")
+    # the patch did not survive: an all-zero answer fails the next check
+    assert ex_unf.check_rnn_forward(zeros).status == "wrong"
+    capsys.readouterr()
+
+
+def test_the_reference_is_protected_from_a_patch_made_outside_the_check(monkeypatch, capsys):
+    zeros = lambda x, h0, *a: np.zeros((len(x),) + np.shape(h0))          # noqa: E731
+    monkeypatch.setattr(rnnlib.RNN, "forward",
+                        lambda self, x, state0=None: (zeros(x, state0), None, None))
+    assert ex_unf.check_rnn_forward(zeros).status == "wrong"
+    assert ex_unf.check_rnn_forward(ex_unf.solution_rnn_forward).passed
+    capsys.readouterr()
+
+
+def test_a_failed_check_prints_the_first_hint_level_and_how_to_get_the_next(capsys):
+    res = ex_bptt.check_bptt(lambda *a: ex_bptt.solution_bptt(*a)[:3] + (np.zeros((2, 4)),))
+    idea = ex_bptt.HINTS["check_bptt"][0]
+    assert res.status == "wrong" and f"Hint: {idea}" in res.message
+    assert "More help: hint(ex.check_bptt, 2)" in res.message
+    capsys.readouterr()
+
+
+MY_CHECKS = [check for check, _ in CHECKS]
+
+
+@pytest.mark.parametrize("check", MY_CHECKS, ids=[c.__name__ for c in MY_CHECKS])
+def test_every_exercise_has_three_hint_levels_then_the_solution(check, capsys):
+    module = __import__(check.__module__, fromlist=["HINTS"])
+    levels = module.HINTS[check.__name__]
+    assert len(levels) == 3 and all(isinstance(t, str) and t.strip() for t in levels)
+    assert "..." in levels[2] and "def " in levels[2]     # a skeleton with blanks to fill
+    stem = check.__name__[len("check_"):]
+    source = inspect.getsource(getattr(module, f"solution_{stem}"))
+    body = "\n".join(source.splitlines()[1:])
+    for level in (1, 2, 3):
+        hint(check, level)
+        out = capsys.readouterr().out
+        assert f"Hint {level} of 3" in out and fb.HINT_LEVELS[level - 1] in out
+        assert body.strip() not in out                     # no level gives the solution away
+    hint(check, 4)
+    assert f"def solution_{stem}" in capsys.readouterr().out
+
+
+def test_hint_refuses_bad_levels_and_non_checks_without_raising(capsys):
+    for level in (0, 5, "2", 2.5, True):
+        hint(ex_bptt.check_bptt, level)
+        assert "the level is 1" in capsys.readouterr().out
+    hint(print, 1)
+    assert "needs an exercise check" in capsys.readouterr().out
+    hint(ex_gates.check_gru_step, 1)              # a check whose module has no HINTS (yet)
+    out = capsys.readouterr().out
+    assert out.strip()
+
+
+def test_run_check_takes_explicit_hints_and_the_old_single_hint(capsys):
+    ref = ex_unf._reference_nudge_effect
+    cases = [(0.5, 3)]
+    res = fb.run_check("demo", lambda w, T: ref(w, T) + 1, ref, cases,
+                       hints=("idea one", "formula two", "code three"), check="check_demo")
+    assert "Hint: idea one" in res.message and "hint(ex.check_demo, 2)" in res.message
+    res = fb.run_check("demo", lambda w, T: ref(w, T) + 1, ref, cases, hint="the old hint")
+    assert "Hint: the old hint" in res.message and "More help" not in res.message
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("kwargs,status,words", [
+    (dict(guess=None, actual=2.6e-5), "not attempted", "not made yet"),
+    (dict(guess=..., actual=2.6e-5), "not attempted", "not made yet"),
+    (dict(guess=2.5e-5, actual=2.6e-5), "passed", "within 5 %"),
+    (dict(guess=1e-4, actual=2.6e-5), "wrong", "factor of 3.85"),
+    (dict(guess=1.0, actual=2.6e-5), "wrong", "orders of magnitude"),
+    (dict(guess=1e-4, actual=2.6e-5, rel_tol=5.0), "passed", "factor"),
+    (dict(guess=-1.0, actual=2.0), "wrong", "sign"),
+    (dict(guess=0, actual=0.0), "passed", "exactly right"),
+    (dict(guess="ten", actual=2.0), "type", "expected a number"),
+    (dict(guess=[1, 2], actual=2.0), "type", "one number"),
+    (dict(guess=float("nan"), actual=2.0), "type", "finite"),
+    (dict(guess="lstm ", actual="LSTM", choices=("RNN", "LSTM", "GRU")), "passed", "you chose"),
+    (dict(guess="RNN", actual="LSTM", choices=("RNN", "LSTM", "GRU")), "wrong", "rnnlib gives"),
+    (dict(guess="CNN", actual="LSTM", choices=("RNN", "LSTM", "GRU")), "type", "not one of"),
+    (dict(guess=_Unprintable(), actual=1.0), "type", "cannot be printed"),
+])
+def test_predict_judges_and_explains_without_raising(kwargs, status, words, capsys):
+    res = predict("the quantity", explain="Because of this and that.", **kwargs)
+    out = capsys.readouterr().out
+    assert res.status == status and res.passed == (status == "passed")
+    assert words in out and out == res.message + "\n"
+    assert ("Because of this" in out) == (status in ("passed", "wrong"))

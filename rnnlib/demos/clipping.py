@@ -313,16 +313,14 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
                 ys, _, cache = net.forward(x)
                 loss, dys = mse_loss(ys, y, reduction="mean")
                 if not np.isfinite(loss):
-                    raise ValueError(f"the loss overflowed to {loss}")
+                    raise _checks.NonFiniteError(f"the loss overflowed to {loss}")
                 _, _, grads = net.backward(dys, cache)
                 norms[step] = global_norm(grads)
                 if max_norm is not None:
                     clip_grad_norm(grads, max_norm)
-                opt.step(grads)                # raises ValueError on an inf or NaN gradient
-            except ValueError as err:
+                opt.step(grads)                # raises NonFiniteError on an inf or NaN gradient
+            except _checks.NonFiniteError as err:  # a divergence; any other error is a genuine bug
                 message = str(err)
-                if "inf" not in message and "nan" not in message.lower():
-                    raise                      # a genuine bug, not a divergence
                 diverged_at, reason = step, message
                 nonfinite = _nonfinite(params.values())
                 if nonfinite["inf"] == nonfinite["nan"] == 0:      # the weights are still

@@ -22,10 +22,72 @@ from ..layers import RNN
 from ._feedback import run_check
 
 __all__ = [
+    "HINTS",
     "check_step_backward", "solution_step_backward",
     "check_bptt", "solution_bptt",
     "check_truncated_reach", "solution_truncated_reach",
 ]
+
+
+#: three levels of help per exercise (the idea, the formula, a skeleton of the code), printed
+#: by ``rnnlib.exercises.hint(check, level)``; the first is printed when a check fails
+HINTS = {
+    "check_step_backward": (
+        "Go backwards through the step in the reverse order of the forward pass: first back "
+        "through tanh to the pre-activation a, then through each product. Every product "
+        "W @ v of the forward pass sends a gradient to both of its factors.",
+        """\
+        With da = dL/da (rows = sequences, as in the forward pass):
+            da      = dh * (1 - h**2)        tanh'(a) = 1 - tanh(a)^2, taken from the output h
+            dx      = da @ W_xh              dh_prev = da @ W_hh
+            dW_xh   = da^T x                 dW_hh   = da^T h_prev
+            db      = da summed over the batch (axis 0)""",
+        """\
+        def step_backward(dh, x, h_prev, h, W_xh, W_hh):
+            da = ...                  # back through tanh, from h
+            dx = da @ ...
+            dh_prev = da @ ...
+            dW_xh = da.T @ ...
+            dW_hh = da.T @ ...
+            db = ...                  # one number per hidden unit: shape (H,)
+            return dx, dh_prev, dW_xh, dW_hh, db"""),
+    "check_bptt": (
+        "Walk backwards from the last step to the first. The gradient reaching h_t has two "
+        "parts: what its own output sends (dhs[t]) and what step t+1 sends back. The weights "
+        "are shared, so every step adds its term to the same gradient.",
+        """\
+        For t = T, ..., 1 (in code: t = T-1 down to 0), nothing arriving from after step T:
+            δ_t  = dhs[t] + (what step t+1 sent back)          δ_t = ∂L/∂h_t
+            δ̃_t  = δ_t * (1 - h_t**2)                          back through tanh: ∂L/∂a_t
+            dW_xh += δ̃_tᵀ x_t      dW_hh += δ̃_tᵀ h_{t-1}      db += δ̃_t summed over the batch
+            send back  δ̃_t @ W_hh                              (after step 1 it is dh0)
+        h_{t-1} is hs[t-1], except at the first step, where it is h0.""",
+        """\
+        def bptt(dhs, x, h0, hs, W_xh, W_hh):
+            dW_xh, dW_hh = np.zeros_like(W_xh), np.zeros_like(W_hh)
+            db = np.zeros(W_hh.shape[0])
+            dh_next = np.zeros_like(h0)
+            for t in reversed(range(len(x))):
+                h_prev = ...                     # hs[t - 1], or h0 when t == 0
+                da = (... + dh_next) * ...
+                dW_xh += ...
+                dW_hh += ...
+                db += ...
+                dh_next = ...
+            return dW_xh, dW_hh, db, dh_next"""),
+    "check_truncated_reach": (
+        "Truncation cuts the backward pass at chunk boundaries, which are fixed: chunks are "
+        "[1..k], [k+1..2k], ... wherever step i is. The loss at step i reaches back only to "
+        "the start of its own chunk, and never forwards in time.",
+        """\
+        The chunk holding step i starts at   start = floor((i - 1) / k) * k + 1.
+        reach[t] = 1  for start <= t <= i,   0 otherwise   (t = 1, ..., T).""",
+        """\
+        def truncated_reach(T, k, i):
+            start = ...                          # first step of i's chunk (1-based)
+            t = np.arange(1, T + 1)
+            return ((t >= ...) & (t <= ...)).astype(float)"""),
+}
 
 
 # ---------------------------------------------------------------------------------------------

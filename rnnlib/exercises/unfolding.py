@@ -21,12 +21,81 @@ from ..networks import ElmanNetwork, JordanNetwork
 from ._feedback import run_check
 
 __all__ = [
+    "HINTS",
     "check_to_course_notation", "solution_to_course_notation",
     "check_count_parameters", "solution_count_parameters",
     "check_rnn_forward", "solution_rnn_forward",
     "check_jordan_step", "solution_jordan_step",
     "check_nudge_effect", "solution_nudge_effect",
 ]
+
+
+#: three levels of help per exercise (the idea, the formula, a skeleton of the code), printed
+#: by ``rnnlib.exercises.hint(check, level)``; the first is printed when a check fails
+HINTS = {
+    "check_to_course_notation": (
+        "Each course symbol is one of PyTorch's arrays, except the bias: PyTorch keeps two bias "
+        "vectors that always act together.",
+        """\
+        W_xh = weight_ih        W_hh = weight_hh        b_h = bias_ih + bias_hh""",
+        """\
+        def to_course_notation(params):
+            W_xh = params[...]
+            W_hh = params[...]
+            b_h = ... + ...
+            return W_xh, W_hh, b_h"""),
+    "check_count_parameters": (
+        "Count the numbers in every array the network learns: the recurrent layer's two weight "
+        "matrices and two bias vectors (PyTorch's layout), then the output layer's weight and "
+        "bias. The sequence length appears nowhere: the same arrays serve every step.",
+        """\
+        weight_ih: H x D     weight_hh: H x H     bias_ih: H     bias_hh: H
+        out.weight: O x H    out.bias: O
+        total = H*D + H*H + 2*H + O*H + O""",
+        """\
+        def count_parameters(D, H, O):
+            rnn = ... + ... + ... + ...        # weight_ih, weight_hh, bias_ih, bias_hh
+            head = ... + ...                   # weight, bias of the output layer
+            return rnn + head"""),
+    "check_rnn_forward": (
+        "Apply the one-step formula T times, each time feeding the state you just computed "
+        "back in; start from the given h0 and keep every state.",
+        """\
+        h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h),   t = 1, ..., T,   h_0 = h0.
+        With one sequence per row (x[t] has shape (B, D)), W_xh x_t is written x[t] @ W_xh.T.
+        The result stacks h_1, ..., h_T: shape (T, B, H).""",
+        """\
+        def rnn_forward(x, h0, W_xh, W_hh, b_h):
+            h = h0
+            hs = []
+            for x_t in x:
+                h = np.tanh(... + ... + b_h)
+                hs.append(h)
+            return np.stack(hs)"""),
+    "check_jordan_step": (
+        "A Jordan network has the same step as an Elman network, except that the memory fed "
+        "back is the previous output y_prev, not the previous hidden state. The output has no "
+        "activation.",
+        """\
+        h_t = tanh(W_xh x_t + W_yh y_{t-1} + b_h)
+        y_t = W_hy h_t + b_y
+        (rows are sequences: W v is written v @ W.T)""",
+        """\
+        def jordan_step(x_t, y_prev, W_xh, W_yh, b_h, W_hy, b_y):
+            h_t = np.tanh(x_t @ ... + y_prev @ ... + b_h)
+            y_t = ...
+            return h_t, y_t"""),
+    "check_nudge_effect": (
+        "Follow the extra 1 through the recurrence: it enters h_1 directly, and every later "
+        "step passes on w times what it received.",
+        """\
+        change of h_1 = 1,   change of h_t = w * (change of h_{t-1}),
+        so change of h_t = w^(t-1) for t = 1, ..., T (and 0 ** 0 = 1).""",
+        """\
+        def nudge_effect(w, T):
+            exponents = np.arange(...)           # one per step: 0, 1, ..., T - 1
+            return float(w) ** ..."""),
+}
 
 
 # =============================================================================================
