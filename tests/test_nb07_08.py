@@ -177,8 +177,8 @@ def test_many_to_one_learns():
     assert np.mean(r.losses[-5:]) < np.mean(r.losses[:5])
 
 
-def test_river_task_and_persistence():
-    task = arch.river_task()
+def test_tomorrow_level_task_and_persistence():
+    task = arch.tomorrow_level_task()
     assert task["x"].shape[0] == 30 and task["x"].shape[2] == 1
     assert np.allclose(task["x"][1:], task["y"][:-1])           # targets are tomorrow's inputs
     assert task["x"].min() >= 0 and task["x"].max() <= 1        # scaled over the training years
@@ -650,3 +650,37 @@ def test_solutions_print(capsys):
                ex8.solution_draw_index, ex8.solution_bits_per_char):
         solution(fn)
         assert "def " + fn.__name__ in capsys.readouterr().out
+
+
+def test_train_task_is_the_shared_skeleton():
+    """One skeleton: remember the initial weights, fit, evaluate once, return a TaskResult."""
+    from rnnlib.demos.task_training import supervised, train_task
+    x, y = arch.circle_task(64, seed=3)
+    net = rnnlib.ElmanNetwork(2, 4, 2, many_to_one=True, seed=3)
+    before = {k: v.copy() for k, v in net.params.items()}
+    calls = []
+
+    def evaluate(model):
+        calls.append(model)
+        return {"n": 1}, {"d": 2}
+
+    r = train_task("t", "one-to-one", net, supervised(net, x, y, rnnlib.softmax_cross_entropy),
+                   5, 0.05, evaluate)
+    assert calls == [net] and r.metrics == {"n": 1} and r.data == {"d": 2}
+    assert r.losses.shape == (5,) and r.seconds > 0
+    assert all(np.array_equal(r.initial_params[k], before[k]) for k in before)
+    assert not np.array_equal(net.params["out.weight"], before["out.weight"])
+    untrained = r.untrained()
+    assert np.array_equal(untrained.params["out.weight"], before["out.weight"])
+
+
+def test_supervised_minibatches_draw_from_the_rng():
+    from rnnlib.demos.task_training import supervised
+    x, y = arch.circle_task(40, seed=0)
+    net = rnnlib.ElmanNetwork(2, 3, 2, many_to_one=True, seed=0)
+    a = supervised(net, x, y, rnnlib.softmax_cross_entropy, batch=8, rng=np.random.default_rng(1))
+    b = supervised(net, x, y, rnnlib.softmax_cross_entropy, batch=8, rng=np.random.default_rng(1))
+    (la, ga), (lb, gb) = a(0), b(0)
+    assert la == lb and all(np.array_equal(ga[k], gb[k]) for k in ga)
+    full = supervised(net, x, y, rnnlib.softmax_cross_entropy)
+    assert full(0)[0] != la                                  # a batch of 8 is not the full set
