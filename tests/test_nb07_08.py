@@ -18,6 +18,8 @@ from rnnlib.exercises import architectures as ex7
 from rnnlib.exercises import language_model as ex8
 from rnnlib.gradcheck import numerical_gradient, relative_error
 
+from exercise_support import answers_by_status, assert_each_status, assert_never_raises
+
 # ---------------------------------------------------------------------------------------------
 # Notebook 07: the architecture explorer
 
@@ -495,57 +497,101 @@ def test_sampling_widget_draw(corpus, sampler):
 
 
 # ---------------------------------------------------------------------------------------------
-# Exercise checks: every status
+# Exercise checks: every status, every named slip, and correct answers written another way
+
+CHECKS = [
+    (ex7.check_decoder_inputs, ex7.solution_decoder_inputs),
+    (ex7.check_many_to_one_dhs, ex7.solution_many_to_one_dhs),
+    (ex7.check_bidirectional_states, ex7.solution_bidirectional_states),
+    (ex8.check_temperature_softmax, ex8.solution_temperature_softmax),
+    (ex8.check_draw_index, ex8.solution_draw_index),
+    (ex8.check_unigram_bits, ex8.solution_unigram_bits),
+    (ex8.check_sample_ids, ex8.solution_sample_ids),
+]
 
 
-def _not_implemented(*args):
-    raise NotImplementedError
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
-
-def _statuses(check, fns, capsys):
-    out = [check(fn).status for fn in fns]
-    capsys.readouterr()
-    return out
-
-
-def test_check_count_parameters(capsys):
-    ref = ex7.solution_count_parameters
-    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda *a: float("nan"),
-           lambda *a: np.zeros(2), lambda T, D, H, O: T * ref(T, D, H, O),
-           lambda T, D, H, O: ref(T, D, H, O) - H]
-    assert _statuses(ex7.check_count_parameters, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong", "wrong"]
-    for T, D, H, O in [(3, 2, 4, 5), (10, 7, 1, 2)]:
-        net = rnnlib.ElmanNetwork(D, H, O, many_to_one=True, seed=0)
-        assert ref(T, D, H, O) == net.num_params()
-
-
-def test_check_count_parameters_names_the_mistake(capsys):
-    ref = ex7.solution_count_parameters
-    msg = ex7.check_count_parameters(lambda T, D, H, O: T * ref(T, D, H, O)).message
-    assert "multiplied by T" in msg
-    msg = ex7.check_count_parameters(lambda T, D, H, O: ref(T, D, H, O) - H).message
-    assert "bias_ih and bias_hh" in msg
-    msg = ex7.check_count_parameters(lambda T, D, H, O: H * D + H * H + 2 * H).message
-    assert "output layer" in msg
+@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda f: getattr(f, "__name__", ""))
+def test_every_status_and_odd_answers(check, solution, capsys):
+    assert_each_status(check, solution, capsys)
+    assert_never_raises(check)
     capsys.readouterr()
 
 
-def test_check_many_to_one_dhs(capsys):
-    ref = ex7.solution_many_to_one_dhs
+@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda f: getattr(f, "__name__", ""))
+def test_three_hint_levels_and_the_solution(check, solution, capsys):
+    from rnnlib.exercises import hint
+    module = ex7 if check.__module__ == ex7.__name__ else ex8
+    idea, formula, skeleton = module.HINTS[check.__name__]
+    assert idea and formula and skeleton and "..." in skeleton
+    for level in (1, 2, 3):
+        hint(check, level)
+        assert f"Hint {level} of 3" in capsys.readouterr().out
+    hint(check, 4)
+    assert "def " + solution.__name__ in capsys.readouterr().out
+    wrong = check(answers_by_status(solution)["wrong"])
+    assert idea.split()[0] in wrong.message or "Hint:" in wrong.message
+
+
+def _message(check, learner, capsys):
+    result = check(learner)
+    capsys.readouterr()
+    assert not result.passed
+    return result.message
+
+
+def test_decoder_inputs_slips_are_named(capsys):
+    def one_hot(ids, n):
+        return np.eye(n)[ids]
+
+    def start(y, O):
+        return np.full((1, y.shape[1]), O)
+    check = ex7.check_decoder_inputs
+    assert "copy it" in _message(check, lambda y, O: one_hot(y, O + 1), capsys)
+    assert "not 0" in _message(check, lambda y, O: one_hot(
+        np.concatenate([0 * start(y, O), y[:-1]]), O + 1), capsys)
+    assert "wrong way" in _message(check, lambda y, O: one_hot(
+        np.concatenate([y[1:], start(y, O)]), O + 1), capsys)
+    assert check(lambda y, O: one_hot(y, O)).status == "shape"          # no room for <start>
+    no_room = check(lambda y, O: one_hot(np.concatenate([start(y, O), y[:-1]]), O))
+    assert no_room.status == "error" and "out of bounds" in no_room.message
+
+    def by_loop(y, n_out):                                # correct, written another way
+        T, B = y.shape
+        out = np.zeros((T, B, n_out + 1), dtype=np.float32)
+        for t in range(T):
+            for b in range(B):
+                out[t, b, n_out if t == 0 else y[t - 1, b]] = 1
+        return out
+    assert check(by_loop).passed
+    capsys.readouterr()
+
+
+def test_decoder_inputs_solution_is_what_the_encoder_decoder_reads():
+    model = arch.EncoderDecoder(3, 4, 5, seed=0)
+    y = np.random.default_rng(0).integers(0, 4, size=(5, 3))
+    assert np.array_equal(model.decoder_inputs(y), ex7.solution_decoder_inputs(y, 4))
+
+
+def test_many_to_one_dhs_slips_and_another_way(capsys):
+    check = ex7.check_many_to_one_dhs
 
     def every_step(dy, W, T):
         return np.broadcast_to(dy @ W, (T,) + (dy @ W).shape).copy()
 
-    fns = [ref, _not_implemented, _raises, lambda *a: None,
-           lambda dy, W, T: ref(dy, W, T) * np.nan, lambda dy, W, T: dy @ W, every_step]
-    assert _statuses(ex7.check_many_to_one_dhs, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
-    assert "every step" in ex7.check_many_to_one_dhs(every_step).message
+    def first_step(dy, W, T):
+        out = np.zeros((T,) + (dy @ W).shape)
+        out[0] = dy @ W
+        return out
+    assert "every step" in _message(check, every_step, capsys)
+    assert "wrong step" in _message(check, first_step, capsys)
+    assert "sign" in _message(check, lambda dy, W, T: -ex7.solution_many_to_one_dhs(dy, W, T),
+                              capsys)
+
+    def einsum(dy, W, T):
+        out = np.zeros((T, dy.shape[0], W.shape[1]))
+        out[-1] = np.einsum("bo,oh->bh", dy, W)
+        return out
+    assert check(einsum).passed
     capsys.readouterr()
 
 
@@ -561,47 +607,51 @@ def test_many_to_one_dhs_solution_matches_rnnlib():
     assert np.allclose(dx, dx_ref) and np.allclose(grads["rnn.weight_hh"], g_ref["weight_hh"])
 
 
-def test_check_bidirectional_states(capsys):
-    ref = ex7.solution_bidirectional_states
+def test_bidirectional_slips_and_another_way(capsys):
+    check = ex7.check_bidirectional_states
 
     def unflipped(x, f, b):
         return np.concatenate([f.forward(x)[0], b.forward(x[::-1])[0]], axis=2)
 
-    fns = [ref, _not_implemented, _raises, lambda *a: None,
-           lambda x, f, b: ref(x, f, b) * np.inf,
-           lambda x, f, b: np.concatenate([f.forward(x)[0], b.forward(x[::-1])[0]], axis=0),
-           unflipped]
-    assert _statuses(ex7.check_bidirectional_states, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
-    assert "flip its outputs back" in ex7.check_bidirectional_states(unflipped).message
+    def swapped(x, f, b):
+        return np.concatenate([b.forward(x[::-1])[0][::-1], f.forward(x)[0]], axis=2)
+
+    def forwards_twice(x, f, b):
+        return np.concatenate([f.forward(x)[0], b.forward(x)[0]], axis=2)
+    assert "flip its outputs back" in _message(check, unflipped, capsys)
+    assert "swapped" in _message(check, swapped, capsys)
+    assert "x[::-1]" in _message(check, forwards_twice, capsys)
+
+    def step_by_step(x, f, b):                           # correct, via np.flip and np.dstack
+        return np.dstack([f.forward(x)[0], np.flip(b.forward(np.flip(x, 0))[0], 0)])
+    assert check(step_by_step).passed
     capsys.readouterr()
 
 
-def test_check_temperature_softmax(capsys):
-    ref = ex8.solution_temperature_softmax
+def test_temperature_slips_and_another_way(capsys):
+    check, ref = ex8.check_temperature_softmax, ex8.solution_temperature_softmax
 
-    def naive(logits, T):
-        e = np.exp(np.asarray(logits) / T)
+    def naive(logits, tau):
+        e = np.exp(np.asarray(logits) / tau)
         return e / e.sum(axis=-1, keepdims=True)
+    assert "Subtract the largest" in _message(check, naive, capsys)
+    assert "divide by it" in _message(check, lambda z, tau: ref(np.asarray(z) * tau * tau, tau),
+                                      capsys)
+    assert "missing" in _message(check, lambda z, tau: ref(z, 1.0), capsys)
 
-    fns = [ref, _not_implemented, _raises, lambda *a: None, naive,
-           lambda logits, T: ref(logits, T)[..., :-1], lambda logits, T: ref(logits, 1.0)]
-    assert _statuses(ex8.check_temperature_softmax, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
-    assert "Subtract the largest" in ex8.check_temperature_softmax(naive).message
-    assert "divide by it" in ex8.check_temperature_softmax(
-        lambda logits, T: ref(np.asarray(logits) * T * T, T)).message
+    def log_sum_exp(logits, tau):                        # correct, another formula
+        z = np.asarray(logits, dtype=np.float32) / tau
+        m = z.max(axis=-1, keepdims=True)
+        return np.exp(z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))
+    assert check(log_sum_exp).passed
     capsys.readouterr()
 
 
-def test_check_draw_index(capsys):
-    ref = ex8.solution_draw_index
-    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda p, u: float("nan"),
-           lambda p, u: np.array([ref(p, u), 0]), lambda p, u: int(np.argmax(p))]
-    assert _statuses(ex8.check_draw_index, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
-    assert "greedy" in ex8.check_draw_index(lambda p, u: int(np.argmax(p))).message
-    capsys.readouterr()
+def test_draw_index_solution_samples_the_distribution():
+    p = np.array([0.2, 0.0, 0.5, 0.3])
+    u = np.random.default_rng(0).random(20000)
+    draws = np.array([ex8.solution_draw_index(p, ui) for ui in u])
+    assert np.abs(np.bincount(draws, minlength=4) / len(u) - p).max() < 0.01
 
 
 def test_check_draw_index_catches_a_u_on_a_boundary(capsys):
@@ -610,6 +660,7 @@ def test_check_draw_index_catches_a_u_on_a_boundary(capsys):
     assert left.status == "wrong" and "exactly on a boundary" in left.message
     loop = ex8.check_draw_index(lambda p, u: next(i for i, c in enumerate(np.cumsum(p)) if c >= u))
     assert loop.status == "wrong" and "side='right'" in loop.message
+    assert "greedy" in ex8.check_draw_index(lambda p, u: int(np.argmax(p))).message
 
     def by_loop(p, u):                                     # correct, written another way
         total = 0.0
@@ -626,30 +677,79 @@ def test_check_draw_index_catches_a_u_on_a_boundary(capsys):
     capsys.readouterr()
 
 
-def test_draw_index_solution_samples_the_distribution():
-    p = np.array([0.2, 0.0, 0.5, 0.3])
-    u = np.random.default_rng(0).random(20000)
-    draws = np.array([ex8.solution_draw_index(p, ui) for ui in u])
-    assert np.abs(np.bincount(draws, minlength=4) / len(u) - p).max() < 0.01
+def test_unigram_slips_and_another_way(capsys, corpus):
+    check, ref = ex8.check_unigram_bits, ex8.solution_unigram_bits
 
+    def unsmoothed(tr, te, V):
+        return float(-np.mean(np.log2((np.bincount(tr, minlength=V) / len(tr))[te])))
+    assert "add one" in _message(check, unsmoothed, capsys)
+    assert "nats" in _message(check, lambda tr, te, V: ref(tr, te, V) * math.log(2), capsys)
+    assert "training text" in _message(check, lambda tr, te, V: ref(tr, tr, V), capsys)
+    assert "uniform guess" in _message(check, lambda tr, te, V: math.log2(V), capsys)
 
-def test_check_bits_per_char(capsys):
-    ref = ex8.solution_bits_per_char
-    fns = [ref, _not_implemented, _raises, lambda *a: None, lambda t, n: float("inf"),
-           lambda t, n: np.ones(3), lambda t, n: t / n]
-    assert _statuses(ex8.check_bits_per_char, fns, capsys) == [
-        "passed", "not attempted", "error", "none", "nan", "shape", "wrong"]
-    assert "nats per character" in ex8.check_bits_per_char(lambda t, n: t / n).message
+    def counted_by_hand(tr, te, V):                       # correct, with a Counter
+        from collections import Counter
+        counts = Counter(int(c) for c in tr)
+        total = len(tr) + V
+        return -sum(math.log2((counts[int(c)] + 1) / total) for c in te) / len(te)
+    assert check(counted_by_hand).passed
+    # the demo's baseline is the same model
+    V = corpus.vocab.size
+    assert math.isclose(lm.baseline_bits(corpus.train_ids, corpus.val_ids, V, context=0),
+                        ref(corpus.train_ids, corpus.val_ids, V), rel_tol=1e-12)
     capsys.readouterr()
 
 
-def test_solutions_print(capsys):
-    from rnnlib.exercises import solution
-    for fn in (ex7.solution_count_parameters, ex7.solution_many_to_one_dhs,
-               ex7.solution_bidirectional_states, ex8.solution_temperature_softmax,
-               ex8.solution_draw_index, ex8.solution_bits_per_char):
-        solution(fn)
-        assert "def " + fn.__name__ in capsys.readouterr().out
+def test_bigram_baseline_beats_unigram_and_counts_right(corpus):
+    V = corpus.vocab.size
+    uni = lm.baseline_bits(corpus.train_ids, corpus.val_ids, V, context=0)
+    bi = lm.baseline_bits(corpus.train_ids, corpus.val_ids, V, context=1)
+    assert bi < uni < math.log2(V)
+    # by hand on a tiny text: train "abab", V = 2, test "ab"
+    tr, te = np.array([0, 1, 0, 1]), np.array([0, 1])
+    p_a = 3 / 6                                           # (2 + 1) / (4 + 2)
+    p_b_after_a = (2 + 1) / (2 + 2)                       # pairs a->b twice, add-one over 2
+    expected = -(math.log2(p_a) + math.log2(p_b_after_a)) / 2
+    assert math.isclose(lm.baseline_bits(tr, te, 2, context=1), expected, rel_tol=1e-12)
+    with pytest.raises(ValueError, match="context"):
+        lm.baseline_bits(tr, te, 2, context=2)
+
+
+def test_sample_ids_solution_is_the_course_sampler(corpus, tiny_models):
+    vocab = corpus.vocab
+    for cell, tau, seed in (("rnn", 0.8, 0), ("lstm", 1.3, 4), ("gru", 0.4, 9)):
+        ids = ex8.solution_sample_ids(tiny_models[cell], vocab, "The ", 40, tau, seed)
+        assert vocab.decode(ids) == lm.sample(tiny_models[cell], vocab, "The ", 40, tau, seed=seed)
+
+
+def test_sample_ids_slips_and_another_way(capsys):
+    check = ex8.check_sample_ids
+    for variant, why in ex8._SAMPLE_MISTAKES:
+        assert why[:40] in _message(check, variant, capsys)
+
+    def with_course_parts(model, vocab, prime, n, tau, seed):   # correct, other building blocks
+        rng = np.random.default_rng(seed)
+        logits, state = lm.read_context(model, vocab, prime)
+        ids = []
+        while len(ids) < n:
+            p = lm.temperature_probs(logits, tau)
+            u = rng.random()
+            i = int(np.sum(np.cumsum(p) <= u))
+            ids.append(min(i, len(p) - 1))
+            logits, state = lm.next_logits(model, ids[-1], state)
+        return ids
+    assert check(with_course_parts).passed
+    capsys.readouterr()
+
+
+def test_next_logits_continues_read_context(corpus, tiny_models):
+    vocab = corpus.vocab
+    for cell in ("rnn", "lstm", "gru"):
+        model = tiny_models[cell]
+        logits, state = lm.read_context(model, vocab, "The ri")
+        step, _ = lm.next_logits(model, vocab.encode("v")[0], state)
+        whole, _ = lm.read_context(model, vocab, "The riv")
+        assert np.allclose(step, whole, atol=1e-13)
 
 
 def test_train_task_is_the_shared_skeleton():

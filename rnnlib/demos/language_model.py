@@ -25,14 +25,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _checks, cells
+from ..cell_registry import cell_layer
 from ..data import CharVocab, char_corpus, char_streams
-from ..layers import GRU, LSTM, RNN
+from ..layers import GRU, LSTM
 from ..losses import log_softmax, softmax, softmax_cross_entropy
 from ..networks import Linear, RecurrentNetwork
 from ..optim import Adagrad, Adam, clip_grad_norm
 
 __all__ = ["Corpus", "load_corpus", "make_model", "TrainLog", "train_char_lm", "evaluate",
-           "bits", "temperature_probs", "read_context", "next_char_probs", "sample", "surprisal",
+           "bits", "temperature_probs", "next_logits", "read_context", "next_char_probs",
+           "sample", "surprisal", "baseline_bits",
            "real_word_fraction", "minchar_train",
            "batched_throughput"]
 
@@ -71,11 +73,9 @@ def load_corpus(val_fraction=0.1):
 def make_model(cell, vocab_size, hidden_size, seed=0):
     """A ``RecurrentNetwork``: an RNN / LSTM / GRU layer reading one-hot characters (D = V) and a
     ``Linear`` head scoring the V next characters (O = V)."""
-    layers = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
-    if cell not in layers:
-        raise ValueError(f"cell must be one of {sorted(layers)}, got {cell!r}")
+    layer = cell_layer(cell)                  # the course's cell registry: "rnn", "lstm", "gru"
     rng = _checks.rng_from(seed)
-    return RecurrentNetwork(layers[cell](vocab_size, hidden_size, seed=rng),
+    return RecurrentNetwork(layer(vocab_size, hidden_size, seed=rng),
                             Linear(hidden_size, vocab_size, seed=rng))
 
 
@@ -277,6 +277,15 @@ def _logits(model, h):
     return (h @ model.head.params["weight"].T + model.head.params["bias"])[0]
 
 
+def next_logits(model, char_id, state):
+    """Feed one character to the model: (V,) logits of the character after it, and the new
+    state (None: a zero state). The step a sampling loop repeats: read, draw, feed back."""
+    x = np.zeros((1, model.rnn.input_size))
+    x[0, int(char_id)] = 1.0
+    h, state = _step(model.rnn, x, state)
+    return _logits(model, h), state
+
+
 def read_context(model, vocab, text):
     """Run the model over ``text``; return the last step's logits and state."""
     eye = np.eye(vocab.size)
@@ -337,6 +346,28 @@ def surprisal(model, vocab, text, start):
     logp = log_softmax(logits[:, 0])
     nats = -logp[np.arange(len(ids) - 1), ids[1:]]
     return bits(nats[start:])
+
+
+def baseline_bits(train_ids, test_ids, vocab_size, context=0):
+    """Bits per character on ``test_ids`` of a counting model of ``train_ids``, with add-one
+    smoothing: ``context=0`` the unigram model p(c) (each character's frequency), ``context=1``
+    the bigram model p(c | previous character). The first test character is scored by the
+    unigram model in both cases. The baselines a language model must beat.
+    """
+    if context not in (0, 1):
+        raise ValueError(f"context must be 0 (unigram) or 1 (bigram), got {context!r}")
+    train_ids, test_ids = np.asarray(train_ids), np.asarray(test_ids)
+    V = _checks.check_positive_int(vocab_size, "vocab_size")
+    uni = np.bincount(train_ids, minlength=V) + 1.0
+    uni = uni / uni.sum()
+    if context == 0:
+        return bits(float(-np.mean(np.log(uni[test_ids]))))
+    pairs = np.zeros((V, V))
+    np.add.at(pairs, (train_ids[:-1], train_ids[1:]), 1.0)
+    pairs += 1.0
+    cond = pairs / pairs.sum(axis=1, keepdims=True)
+    logp = np.r_[np.log(uni[test_ids[0]]), np.log(cond[test_ids[:-1], test_ids[1:]])]
+    return bits(float(-np.mean(logp)))
 
 
 def real_word_fraction(text, corpus_text):
