@@ -13,6 +13,7 @@ executed and stripped notebook replaces the old file in one rename (an interrupt
 old file whole). A path that is not a notebook, or a notebook whose folder cannot be written (a
 read-only checkout), is refused before its kernel starts (exit code 2).
 """
+
 import argparse
 import json
 import os
@@ -35,9 +36,11 @@ def check_writable(path):
     path = pathlib.Path(path)
     strip_notebook.read_notebook(path)  # OutputError if it is not a notebook
     if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
-        raise OutputError(f"cannot write {path}: executing stores the outputs in the notebook itself, "
-                          f"so the notebook and its folder must be writable. Copy the course to a "
-                          f"folder you can write to (or run the notebook in JupyterLab without saving)")
+        raise OutputError(
+            f"cannot write {path}: executing stores the outputs in the notebook itself, "
+            f"so the notebook and its folder must be writable. Copy the course to a "
+            f"folder you can write to (or run the notebook in JupyterLab without saving)"
+        )
 
 
 def execute(path):

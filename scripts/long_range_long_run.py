@@ -47,6 +47,7 @@ Measured on the course's 2-core machine with the default arguments (6000 steps; 
 or replaces a FILE this script wrote before; any other existing file is refused before the run
 starts, and so is a folder that cannot be written (exit code 2).
 """
+
 import argparse
 import json
 import pathlib
@@ -54,7 +55,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _safe_output import OutputError, write_owned, writable_dir  # noqa: E402
+from _safe_output import OutputError, writable_dir, write_owned  # noqa: E402
 
 from rnnlib.demos.memory import SOLVED_FRACTION, Trainer  # noqa: E402
 
@@ -69,16 +70,26 @@ def json_text(rows) -> str:
 def check_json_target(path) -> None:
     """Refuse, before hours of training, a --json FILE this script may not write."""
     path = pathlib.Path(path)
-    writable_dir(path.parent if str(path.parent) else pathlib.Path("."), "the --json file",
-                 "--json PATH in a folder you can write to")
+    writable_dir(
+        path.parent if str(path.parent) else pathlib.Path("."),
+        "the --json file",
+        "--json PATH in a folder you can write to",
+    )
     if path.exists() or path.is_symlink():
         head = "" if path.is_dir() else path.read_text(encoding="utf-8", errors="replace")[:4000]
         if path.is_dir() or path.is_symlink() or SIGNATURE not in head:
-            raise OutputError(f"{path} exists and was not written by this script; it is left as it "
-                              f"is. Choose another --json path")
+            raise OutputError(
+                f"{path} exists and was not written by this script; it is left as it "
+                f"is. Choose another --json path"
+            )
 
-VARIANTS = {"RNN": ("RNN", None), "LSTM": ("LSTM", None), "GRU": ("GRU", None),
-            "LSTM+fb3": ("LSTM", 3.0)}
+
+VARIANTS = {
+    "RNN": ("RNN", None),
+    "LSTM": ("LSTM", None),
+    "GRU": ("GRU", None),
+    "LSTM+fb3": ("LSTM", 3.0),
+}
 
 
 def main(argv=None):
@@ -98,8 +109,11 @@ def main(argv=None):
 
     start = time.perf_counter()
     rows = []
-    print(f"{'cell':<9}{'T':>5}{'seed':>6}{'final MSE':>12}{'best MSE':>11}"
-          f"{'solved from step':>18}{'seconds':>9}", flush=True)
+    print(
+        f"{'cell':<9}{'T':>5}{'seed':>6}{'final MSE':>12}{'best MSE':>11}"
+        f"{'solved from step':>18}{'seconds':>9}",
+        flush=True,
+    )
     for T in args.lengths:
         for seed in args.seeds:
             for name in args.cells:
@@ -107,12 +121,22 @@ def main(argv=None):
                 tr = Trainer(cell=cell, T=T, seed=seed, forget_bias=forget_bias)
                 tr.run(args.steps)
                 first = tr.first_solved_step(SOLVED_FRACTION)
-                row = {"cell": name, "T": T, "seed": seed, "steps": args.steps,
-                       "final": tr.final_eval(), "best": tr.best_eval(), "solved_from": first,
-                       "seconds": round(tr.seconds, 1)}
+                row = {
+                    "cell": name,
+                    "T": T,
+                    "seed": seed,
+                    "steps": args.steps,
+                    "final": tr.final_eval(),
+                    "best": tr.best_eval(),
+                    "solved_from": first,
+                    "seconds": round(tr.seconds, 1),
+                }
                 rows.append(row)
-                print(f"{name:<9}{T:>5}{seed:>6}{row['final']:>12.4f}{row['best']:>11.4f}"
-                      f"{(str(first) if first >= 0 else '-'):>18}{tr.seconds:>9.1f}", flush=True)
+                print(
+                    f"{name:<9}{T:>5}{seed:>6}{row['final']:>12.4f}{row['best']:>11.4f}"
+                    f"{(str(first) if first >= 0 else '-'):>18}{tr.seconds:>9.1f}",
+                    flush=True,
+                )
     print(f"total {time.perf_counter() - start:.0f} s", flush=True)
     if args.json:
         try:

@@ -18,6 +18,7 @@ It rewrites only files that are Jupyter notebooks (a .ipynb name, JSON with "cel
 temporary file and a rename, so an interrupted run never leaves half a file; a notebook that
 cannot be written (a read-only checkout) is reported, not a traceback.
 """
+
 import argparse
 import copy
 import json
@@ -27,6 +28,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _safe_output import OutputError, replace_file  # noqa: E402
+
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime")
 
@@ -52,7 +54,9 @@ def read_notebook(path):
     """The text and the parsed dict of a notebook file; OutputError if it is not one."""
     path = pathlib.Path(path)
     if path.suffix != ".ipynb":
-        raise OutputError(f"{path}: not a notebook (the name does not end in .ipynb); left untouched")
+        raise OutputError(
+            f"{path}: not a notebook (the name does not end in .ipynb); left untouched"
+        )
     if not path.is_file():
         raise OutputError(f"{path}: no such notebook file")
     try:
@@ -60,8 +64,14 @@ def read_notebook(path):
         nb = json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise OutputError(f"{path}: cannot be read as a notebook ({err}); left untouched") from None
-    if not (isinstance(nb, dict) and isinstance(nb.get("cells"), list) and isinstance(nb.get("nbformat"), int)):
-        raise OutputError(f"{path}: JSON, but not a Jupyter notebook (no cells/nbformat); left untouched")
+    if not (
+        isinstance(nb, dict)
+        and isinstance(nb.get("cells"), list)
+        and isinstance(nb.get("nbformat"), int)
+    ):
+        raise OutputError(
+            f"{path}: JSON, but not a Jupyter notebook (no cells/nbformat); left untouched"
+        )
     return text, nb
 
 
@@ -76,15 +86,19 @@ def strip_file(path, check=False):
         try:
             replace_file(path, new)
         except OSError as err:
-            raise OutputError(f"cannot write {path}: {err.strerror or err}. Stripping rewrites the "
-                              f"notebook in place, so its folder must be writable (run "
-                              f"--check to only look)") from None
+            raise OutputError(
+                f"cannot write {path}: {err.strerror or err}. Stripping rewrites the "
+                f"notebook in place, so its folder must be writable (run "
+                f"--check to only look)"
+            ) from None
     return True
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is not clean")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a notebook is not clean"
+    )
     parser.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
     paths = args.paths or sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))

@@ -8,6 +8,7 @@ a throw-away copy of the scripts in a temporary "repository", never on the real 
 read-only checkout is made with a private read-only bind mount (``unshare``) where the machine
 allows it.
 """
+
 from __future__ import annotations
 
 import errno
@@ -32,7 +33,9 @@ def _load(name, folder=SCRIPTS):
     for helper in ("_safe_output", "strip_notebook"):  # each copy imports its own neighbours
         sys.modules.pop(helper, None)
     try:
-        spec = importlib.util.spec_from_file_location(f"{name}_{uuid.uuid4().hex}", folder / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(
+            f"{name}_{uuid.uuid4().hex}", folder / f"{name}.py"
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -64,13 +67,22 @@ def _user_files(folder: pathlib.Path) -> dict:
     return _snapshot(folder)
 
 
-def _tiny_notebook(path: pathlib.Path, source="print(6 * 7)", title="# 01 · A tiny notebook") -> pathlib.Path:
+def _tiny_notebook(
+    path: pathlib.Path, source="print(6 * 7)", title="# 01 · A tiny notebook"
+) -> pathlib.Path:
     import nbformat
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(f"{title}\n\nWhat you will learn:\n- nothing much"),
-        nbformat.v4.new_code_cell(source)])
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(f"{title}\n\nWhat you will learn:\n- nothing much"),
+            nbformat.v4.new_code_cell(source),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
@@ -96,6 +108,7 @@ def fake_site(fake_repo):
 
 # -- the site build --------------------------------------------------------------------------------
 
+
 def test_site_build_refuses_a_folder_of_user_files(fake_site, fake_repo, tmp_path, capsys):
     before = _user_files(tmp_path / "mine")
     nb = fake_repo / "notebooks" / "01_tiny.ipynb"
@@ -107,25 +120,41 @@ def test_site_build_refuses_a_folder_of_user_files(fake_site, fake_repo, tmp_pat
     assert _snapshot(tmp_path / "mine") == before
 
 
-@pytest.mark.parametrize("target, reason", [
-    ("repo", "course repository itself"),
-    ("above", "contains the course repository"),
-    ("notebooks", "holds notebooks"),
-    ("git", "holds a .git"),
-    ("home", "home folder"),
-])
-def test_site_build_never_owns_a_protected_folder(fake_site, fake_repo, tmp_path, monkeypatch, target, reason):
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        ("repo", "course repository itself"),
+        ("above", "contains the course repository"),
+        ("notebooks", "holds notebooks"),
+        ("git", "holds a .git"),
+        ("home", "home folder"),
+    ],
+)
+def test_site_build_never_owns_a_protected_folder(
+    fake_site, fake_repo, tmp_path, monkeypatch, target, reason
+):
     """Even with a site marker planted in it, the build refuses these folders."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     other = tmp_path / "project"
     (other / ".git").mkdir(parents=True)
-    folder = {"repo": fake_repo, "above": fake_repo.parent, "notebooks": fake_repo / "notebooks",
-              "git": other, "home": home}[target]
+    folder = {
+        "repo": fake_repo,
+        "above": fake_repo.parent,
+        "notebooks": fake_repo / "notebooks",
+        "git": other,
+        "home": home,
+    }[target]
     marker = folder / ".course-site.json"
-    marker.write_text(json.dumps({"written_by": "scripts/build_site.py",
-                                  "files": ["README.md", "01_tiny.ipynb", "index.html"]}))
+    marker.write_text(
+        json.dumps(
+            {
+                "written_by": "scripts/build_site.py",
+                "files": ["README.md", "01_tiny.ipynb", "index.html"],
+            }
+        )
+    )
     try:
         before = _snapshot(fake_repo.parent) if target != "git" else _snapshot(other)
         with pytest.raises(fake_site.OutputError, match=reason):
@@ -159,8 +188,12 @@ def test_site_rebuild_replaces_only_its_own_pages(fake_site, fake_repo, tmp_path
     (out / ".course-site.json").write_text(json.dumps(marker))
     report = fake_site.build(out, [nb1])  # 02 dropped: its page goes, nothing else does
     assert report["removed"] == ["02_other.html"]
-    assert sorted(p.name for p in out.iterdir()) == [".course-site.json", "01_tiny.html", "index.html",
-                                                     "notes.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".course-site.json",
+        "01_tiny.html",
+        "index.html",
+        "notes.txt",
+    ]
     assert (out / "notes.txt").read_text() == "mine\n"
     assert (tmp_path / "outside.txt").read_text() == "outside\n"
     # a user file with the name of a new page is not overwritten: the whole build is refused
@@ -190,11 +223,15 @@ def test_site_build_has_no_recursive_delete():
 def test_site_pages_follow_the_course_registry():
     pytest.importorskip("nbconvert")
     from rnnlib import syllabus
+
     build_site = _load("build_site")
-    assert [p.name for p in build_site.registered_notebooks()] == [nb.filename for nb in syllabus.NOTEBOOKS]
+    assert [p.name for p in build_site.registered_notebooks()] == [
+        nb.filename for nb in syllabus.NOTEBOOKS
+    ]
 
 
 # -- unwritable folders ----------------------------------------------------------------------------
+
 
 def test_unwritable_folder_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
     safe = _load("_safe_output")
@@ -218,10 +255,16 @@ def _unshare_works() -> bool:
 
 def _run_read_only(folder: pathlib.Path, *cmd, **kw):
     """Run ``cmd`` with ``folder`` mounted read-only (a private mount namespace)."""
-    script = (f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && '
-              f'exec "$@"')
-    return subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", *cmd],
-                          capture_output=True, text=True, timeout=300, **kw)
+    script = (
+        f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$@"'
+    )
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", *cmd],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kw,
+    )
 
 
 @pytest.mark.skipif(not _unshare_works(), reason="needs unshare -rm (user and mount namespaces)")
@@ -229,16 +272,38 @@ def test_read_only_checkout(fake_repo, tmp_path):
     """A checkout on a read-only drive: each script says what must be writable and how to choose
     another folder (exit code 2, no traceback); with another folder the site and the table work."""
     pytest.importorskip("nbconvert")
-    py, scripts, nb = sys.executable, fake_repo / "scripts", fake_repo / "notebooks" / "01_tiny.ipynb"
+    py, scripts, nb = (
+        sys.executable,
+        fake_repo / "scripts",
+        fake_repo / "notebooks" / "01_tiny.ipynb",
+    )
     env = {k: v for k, v in os.environ.items() if k != "COURSE_ARTIFACTS"}
     before = _snapshot(fake_repo)
     cases = {
         "site": ([py, scripts / "build_site.py", nb], "--out DIR"),
-        "measure": ([py, scripts / "measure_course.py", "--no-notebooks", "--no-widgets"], "--artifacts DIR"),
+        "measure": (
+            [py, scripts / "measure_course.py", "--no-notebooks", "--no-widgets"],
+            "--artifacts DIR",
+        ),
         "strip": ([py, scripts / "strip_notebook.py", nb], "writable"),
         "execute": ([py, scripts / "execute_notebooks.py", nb], "writable"),
-        "long run": ([py, scripts / "long_range_long_run.py", "--steps", "1", "--lengths", "3", "--seeds",
-                      "0", "--cells", "RNN", "--json", fake_repo / "run.json"], "--json PATH"),
+        "long run": (
+            [
+                py,
+                scripts / "long_range_long_run.py",
+                "--steps",
+                "1",
+                "--lengths",
+                "3",
+                "--seeds",
+                "0",
+                "--cells",
+                "RNN",
+                "--json",
+                fake_repo / "run.json",
+            ],
+            "--json PATH",
+        ),
     }
     # strip has nothing to do on a clean notebook: make it dirty first
     data = json.loads(nb.read_text())
@@ -250,21 +315,31 @@ def test_read_only_checkout(fake_repo, tmp_path):
         text = run.stdout + run.stderr
         assert run.returncode == 2, f"{name}: exit {run.returncode}\n{text}"
         assert "Traceback" not in text, f"{name}:\n{text}"
-        assert hint in text and ("read-only" in text.lower() or "cannot write" in text), f"{name}:\n{text}"
+        assert hint in text and ("read-only" in text.lower() or "cannot write" in text), (
+            f"{name}:\n{text}"
+        )
     assert _snapshot(fake_repo) == before
     # the same read-only checkout, with the output sent elsewhere
     out = tmp_path / "elsewhere"
-    run = _run_read_only(fake_repo, py, str(scripts / "build_site.py"), "--out", str(out / "site"), str(nb),
-                         env=env)
+    run = _run_read_only(
+        fake_repo, py, str(scripts / "build_site.py"), "--out", str(out / "site"), str(nb), env=env
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert (out / "site" / "01_tiny.html").is_file()
-    run = _run_read_only(fake_repo, py, str(scripts / "measure_course.py"), "--no-notebooks",
-                         "--no-widgets", env={**env, "COURSE_ARTIFACTS": str(out / "arts")})
+    run = _run_read_only(
+        fake_repo,
+        py,
+        str(scripts / "measure_course.py"),
+        "--no-notebooks",
+        "--no-widgets",
+        env={**env, "COURSE_ARTIFACTS": str(out / "arts")},
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert sorted(p.name for p in (out / "arts").iterdir()) == ["budgets.json", "budgets.md"]
 
 
 # -- the benchmark ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def measure():
@@ -273,7 +348,9 @@ def measure():
 
 def test_measure_never_replaces_a_file_it_did_not_write(measure, tmp_path, capsys):
     before = _user_files(tmp_path / "mine")  # holds a budgets.md of the user's
-    assert measure.main(["--no-notebooks", "--no-widgets", "--artifacts", str(tmp_path / "mine")]) == 2
+    assert (
+        measure.main(["--no-notebooks", "--no-widgets", "--artifacts", str(tmp_path / "mine")]) == 2
+    )
     assert "budgets.md exists and was not written by this script" in capsys.readouterr().err
     assert _snapshot(tmp_path / "mine") == before
 
@@ -285,24 +362,37 @@ def test_measure_writes_only_its_two_files(measure, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_ARTIFACTS", str(folder))
     for _ in range(2):  # the second run replaces its own files
         assert measure.main(["--no-notebooks", "--no-widgets"]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["budgets.json", "budgets.md", "notes.txt", "sub"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "budgets.json",
+        "budgets.md",
+        "notes.txt",
+        "sub",
+    ]
     assert (folder / "notes.txt").read_text() == "mine\n"
-    assert json.loads((folder / "budgets.json").read_text())["written_by"] == "scripts/measure_course.py"
+    assert (
+        json.loads((folder / "budgets.json").read_text())["written_by"]
+        == "scripts/measure_course.py"
+    )
 
 
 def test_measure_budgets_come_from_the_registry(measure):
     from rnnlib import syllabus
+
     for nb in syllabus.NOTEBOOKS:
         assert measure.notebook_budget(nb.stem) == nb.budget_s
     assert measure.notebook_budget("99_not_registered") is None
-    assert [p.name for p in measure.registered_notebooks()] == [nb.filename for nb in syllabus.NOTEBOOKS]
+    assert [p.name for p in measure.registered_notebooks()] == [
+        nb.filename for nb in syllabus.NOTEBOOKS
+    ]
 
 
 def test_measure_exit_code_depends_on_running_not_on_time(measure, tmp_path, monkeypatch, capsys):
     """A notebook far over its budget: exit 0, marked in the table, with memory and CPU measured.
     A notebook that raises: exit 1."""
     pytest.importorskip("nbclient")
-    ok = _tiny_notebook(tmp_path / "01_ok.ipynb", source="import time\nsum(range(10**6)); time.sleep(0.2)")
+    ok = _tiny_notebook(
+        tmp_path / "01_ok.ipynb", source="import time\nsum(range(10**6)); time.sleep(0.2)"
+    )
     monkeypatch.setattr(measure, "notebook_budget", lambda stem: 0.001)  # an impossible budget
     arts = tmp_path / "arts"
     assert measure.main(["--no-widgets", "--repeat", "1", "--artifacts", str(arts), str(ok)]) == 0
@@ -321,13 +411,17 @@ def test_measure_exit_code_depends_on_running_not_on_time(measure, tmp_path, mon
 
 # -- strip and execute -----------------------------------------------------------------------------
 
+
 def test_strip_refuses_what_is_not_a_notebook(tmp_path, capsys):
     strip = _load("strip_notebook")
     before = _user_files(tmp_path / "mine")
     fake = tmp_path / "mine" / "data.ipynb"
     fake.write_text('{"rows": [1, 2, 3]}\n')  # JSON named like a notebook
     before = _snapshot(tmp_path / "mine")
-    targets = [tmp_path / "mine" / n for n in ("notes.txt", "results.json", "data.ipynb", "sub", "absent.ipynb")]
+    targets = [
+        tmp_path / "mine" / n
+        for n in ("notes.txt", "results.json", "data.ipynb", "sub", "absent.ipynb")
+    ]
     assert strip.main([str(p) for p in targets]) == 2
     err = capsys.readouterr().err
     assert err.count("strip: ") == len(targets) and "Traceback" not in err
@@ -358,7 +452,9 @@ def test_execute_refuses_and_keeps_a_failing_notebook(tmp_path, capsys):
     before = _user_files(tmp_path / "mine")
     assert execute.main([str(tmp_path / "mine" / "notes.txt")]) == 2  # not a notebook: no kernel
     assert "not a notebook" in capsys.readouterr().out
-    bad = _tiny_notebook(tmp_path / "mine" / "bad.ipynb", source="raise RuntimeError('student bug')")
+    bad = _tiny_notebook(
+        tmp_path / "mine" / "bad.ipynb", source="raise RuntimeError('student bug')"
+    )
     text = bad.read_bytes()
     assert execute.main([str(bad)]) == 1
     assert bad.read_bytes() == text
