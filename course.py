@@ -389,7 +389,7 @@ def declared_floors():
     """{name: floor} for every 'name>=floor' in pyproject.toml's dependencies and extras."""
     with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
         text = f.read()
-    text = text.split("[tool.", 1)[0]  # the [project] tables only
+    text = text[text.index("[project]"):].split("[tool.", 1)[0]  # the [project] tables only
     floors = {}
     for name, floor in re.findall(r"[\"']([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)[\"']", text):
         floors[name.lower().replace("-", "_")] = floor
