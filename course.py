@@ -209,29 +209,33 @@ def broken_message(venv):
     )
 
 
-def ensure_healthy(venv):
-    """Return the probe of a working environment at venv, making or repairing it as needed."""
+def ensure_python(venv):
+    """Return the probe of the environment at venv, making it, or making it again when its
+    Python does not start (an interrupted `venv`, a removed Python), if course.py made it."""
     py = venv_python(venv)
     if not os.path.exists(venv) or (os.path.isdir(venv) and not os.listdir(venv)):
         create_venv(venv)
     info = probe(py)
-    if (
-        info is None
-    ):  # its Python is gone or does not start: e.g. interrupted `venv`, Python removed
+    if info is None:
         remove_venv(venv)
         create_venv(venv)
         info = probe(py)
         if info is None:
             raise SetupError(f"the new environment's Python ({py}) does not start")
-    if not info["pip"] or not pip_works(py):  # e.g. Ctrl-C while ensurepip ran
-        say(f"{venv} has no working pip (an earlier set-up was interrupted?): repairing it")
-        if run(
-            [py, "-m", "ensurepip", "--upgrade", "--default-pip"], check=False
-        ) != 0 or not pip_works(py):
-            remove_venv(venv)
-            create_venv(venv)
-        info = probe(py) or info
     return info
+
+
+def ensure_pip(venv, info):
+    """Before installing: repair a missing or broken pip (e.g. Ctrl-C while ensurepip ran),
+    offline with ensurepip, else make the environment again (if course.py made it)."""
+    py = venv_python(venv)
+    if info["pip"] and pip_works(py):
+        return
+    say(f"{venv} has no working pip (an earlier set-up was interrupted?): repairing it")
+    cmd = [py, "-m", "ensurepip", "--upgrade", "--default-pip"]
+    if run(cmd, check=False) != 0 or not pip_works(py):
+        remove_venv(venv)
+        create_venv(venv)
 
 
 def wanted_stamp():
@@ -269,7 +273,7 @@ def editable_source():
 def setup(venv):
     """Make or repair the environment and (re)install the course when pyproject.toml changed."""
     venv = os.path.abspath(venv)
-    info = ensure_healthy(venv)
+    info = ensure_python(venv)
     py = venv_python(venv)
     stamp = os.path.join(venv, STAMP)
     try:
@@ -294,26 +298,14 @@ def setup(venv):
                 "(or COURSE_VENV).",
             )
         )
+    ensure_pip(venv, info)
     read_only = editable_source() is None
     if current == wanted and not read_only:
         # Same pyproject.toml, but rnnlib points elsewhere: the course folder was moved or renamed.
         # Re-link it with what the environment already has (setuptools was installed for this).
         say(f"the course folder moved (now {ROOT}): re-linking rnnlib in {venv}, offline")
-        rc = run(
-            [
-                py,
-                "-m",
-                "pip",
-                "install",
-                "--no-deps",
-                "--no-index",
-                "--no-build-isolation",
-                "--quiet",
-                "-e",
-                ".",
-            ],
-            check=False,
-        )
+        offline = ["--no-deps", "--no-index", "--no-build-isolation", "--quiet"]
+        rc = run([py, "-m", "pip", "install", *offline, "-e", "."], check=False)
         if rc == 0 and links_here(probe(py) or {}):
             return py
         say("re-linking offline did not work: installing again (this needs the network)")

@@ -426,10 +426,14 @@ def test_a_broken_environment_course_py_made_is_rebuilt(tmp_path):
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(tmp_path / "a-python-that-was-removed")
     (venv / course.MARKER).write_text("made by course.py\n")
-    out = course_py(c, "setup")
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "removing the broken environment" in out.stdout
-    assert rnnlib_origin(venv) == str(c / "rnnlib" / "__init__.py")
+    # Offline, so the run stops after making the environment again (the install would need
+    # setuptools from an index; installing is covered by the tests around this one).
+    out = course_py(c, "setup", env=OFFLINE)
+    assert "removing the broken environment" in out.stdout, out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    python = course.venv_python(str(venv))
+    assert subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0
+    assert (venv / course.MARKER).is_file()
 
 
 def read_only_supported():
