@@ -2,7 +2,7 @@
 
 Their ``params`` are flat dicts named exactly like PyTorch's ``state_dict`` keys
 (``weight_ih_l0``, ``weight_hh_l1_reverse``, ...) and hold the sub-layers' own arrays, so writing
-into them changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
+into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
 bidirectional=True)`` one-to-one.
 """
 
@@ -13,6 +13,7 @@ import copy
 import numpy as np
 
 from . import _checks
+from ._params import ParamDict
 from .cell_registry import CELLS as _CELLS  # noqa: F401  (old private name, kept for old code)
 from .cell_registry import cell_layer
 
@@ -48,9 +49,10 @@ class Bidirectional:
 
     @property
     def params(self):
-        p = dict(self.forward_layer.params)
-        p.update({k + "_reverse": v for k, v in self.backward_layer.params.items()})
-        return p
+        """``weight_ih``, ..., ``weight_ih_reverse``, ...: the two layers' own arrays."""
+        routes = {k: (self.forward_layer, k) for k in self.forward_layer.params}
+        routes.update({k + "_reverse": (self.backward_layer, k) for k in self.backward_layer.params})
+        return ParamDict(routes)
 
     def with_params(self, params):
         fwd = {k: params[k] for k in self.forward_layer.params}
@@ -131,8 +133,9 @@ class Stack:
 
     @property
     def params(self):
-        return {_layer_key(key, k): v
-                for k, layer in enumerate(self.layers) for key, v in layer.params.items()}
+        """``weight_ih_l0``, ...: the layers' own arrays, named like PyTorch's ``state_dict``."""
+        return ParamDict({_layer_key(key, k): (layer, key)
+                          for k, layer in enumerate(self.layers) for key in layer.params})
 
     def with_params(self, params):
         new = copy.copy(self)

@@ -14,6 +14,7 @@ import copy
 import numpy as np
 
 from . import _checks
+from ._params import ParamDict
 from .cells import NONLINEARITIES, check_nonlinearity
 from .layers import RNN
 
@@ -101,9 +102,10 @@ class RecurrentNetwork:
 
     @property
     def params(self):
-        p = {"rnn." + k: v for k, v in self.rnn.params.items()}
-        p.update({"out." + k: v for k, v in self.head.params.items()})
-        return p
+        """``rnn.<name>`` and ``out.<name>``: the layers' own arrays (assignments reach them)."""
+        routes = {"rnn." + k: (self.rnn, k) for k in self.rnn.params}
+        routes.update({"out." + k: (self.head, k) for k in self.head.params})
+        return ParamDict(routes)
 
     def with_params(self, params):
         new = copy.copy(self)
@@ -139,14 +141,27 @@ class RecurrentNetwork:
         return f"RecurrentNetwork({self.rnn!r}, {self.head!r}, many_to_one={self.many_to_one})"
 
 
-def ElmanNetwork(input_size, hidden_size, output_size, nonlinearity="tanh", many_to_one=False,
-                 seed=None, dtype=np.float64):
-    r"""Elman's simple recurrent network: :math:`h_t = f(W_{xh} x_t + W_{hh} h_{t-1} + b)`,
-    :math:`y_t = W_{hy} h_t + b_y`; the hidden state is what is fed back."""
-    rng = _checks.rng_from(seed)
-    return RecurrentNetwork(RNN(input_size, hidden_size, nonlinearity, seed=rng, dtype=dtype),
-                            Linear(hidden_size, output_size, seed=rng, dtype=dtype),
-                            many_to_one=many_to_one)
+class ElmanNetwork(RecurrentNetwork):
+    r"""Elman's simple recurrent network (1990): a vanilla ``RNN`` layer and a ``Linear`` head,
+    :math:`h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`, :math:`y_t = W_{hy} h_t + b_y`;
+    the hidden state is what is fed back.
+
+    Args:
+        input_size: D; hidden_size: H; output_size: O.
+        nonlinearity: as for ``RNN`` ("tanh" or "relu", or "sigmoid" / "linear").
+        many_to_one: as for ``RecurrentNetwork``.
+        seed: int or Generator: the layer's weights are drawn first, then the head's.
+
+    A ``RecurrentNetwork`` in every respect (``params`` named ``rnn.*`` and ``out.*``).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int,
+                 nonlinearity: str = "tanh", many_to_one: bool = False, seed=None,
+                 dtype=np.float64):
+        rng = _checks.rng_from(seed)
+        super().__init__(RNN(input_size, hidden_size, nonlinearity, seed=rng, dtype=dtype),
+                         Linear(hidden_size, output_size, seed=rng, dtype=dtype),
+                         many_to_one=many_to_one)
 
 
 class JordanNetwork:
