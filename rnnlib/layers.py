@@ -31,6 +31,14 @@ def _describe(obj) -> str:
     return repr(obj) if obj is None else f"a {type(obj).__name__}"
 
 
+def _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=True):
+    if return_cell_grads and not has_cell_state:
+        raise ValueError("return_cell_grads=True needs LSTM layers: only they have a cell state")
+    if return_cell_grads and not return_hidden_grads:
+        raise ValueError("return_cell_grads=True goes with return_hidden_grads=True "
+                         "(the outputs are dh_total, then dc_total)")
+
+
 class RecurrentLayer:
     """What RNN, LSTM and GRU share: parameters, initialisation, validation.
 
@@ -206,7 +214,8 @@ class RNN(RecurrentLayer):
         self._check_cache(cache)
         return cache
 
-    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
+    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
         """Backpropagation through time.
 
         Args:
@@ -220,6 +229,7 @@ class RNN(RecurrentLayer):
             dx: (T, B, D), dstate0: (B, H) = dL/dh_0, grads: dict like ``params``
             (and dh_total when asked).
         """
+        _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=False)
         cache = self._open_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, h0, hs = cache["x"], cache["h0"], cache["hs"]
@@ -318,17 +328,22 @@ class LSTM(RecurrentLayer):
                                  gates=gates, acts=acts)
         return hs.copy(), (hs[-1].copy(), cs[-1].copy()), cache
 
-    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
+    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
         """Backpropagation through time for the LSTM.
 
         Args:
             dhs: (T, B, H) dL/dh_t from above; cache: from :meth:`forward`;
             dstate: pair (dL/dh_T, dL/dc_T), zeros when None.
             return_hidden_grads: also return dh_total (T, B, H), the full dL/dh_t.
+            return_cell_grads: also return dc_total (T, B, H), the full dL/dc_t (from h_t and
+                from c_{t+1}); only together with return_hidden_grads.
 
         Returns:
-            dx: (T, B, D), dstate0: (dL/dh_0, dL/dc_0), grads (and dh_total when asked).
+            dx: (T, B, D), dstate0: (dL/dh_0, dL/dc_0), grads (and dh_total, dc_total when
+            asked).
         """
+        _check_flags(return_hidden_grads, return_cell_grads)
         self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, hs, tanh_cs, acts = cache["x"], cache["hs"], cache["tanh_cs"], cache["acts"]
@@ -337,6 +352,7 @@ class LSTM(RecurrentLayer):
         p = self.params
         dh_next, dc_next = self._initial_pair(dstate, B, name="dstate")
         dh_total = np.empty_like(hs) if return_hidden_grads else None
+        dc_total = np.empty_like(hs) if return_cell_grads else None
         with np.errstate(over="ignore", invalid="ignore"):
             i, f, g, o = (acts[:, :, k * H:(k + 1) * H] for k in range(4))
             c_prev = np.concatenate([cache["c0"][None], cache["cs"][:-1]], axis=0)
@@ -359,6 +375,8 @@ class LSTM(RecurrentLayer):
                     dh_total[t] = dh
                 dc = dh * dh_to_dc[t]
                 dc += dc_next                                  # ... + the cell-state path
+                if dc_total is not None:
+                    dc_total[t] = dc
                 np.multiply(dc_to_da[t], dc[:, None, :], out=da_ifg[t])   # into i, f, g
                 np.multiply(dh, dh_to_dao[t], out=da[t, :, 3 * H:])       # into o
                 dc_next = dc * f[t]                            # the highway: times f_t
@@ -373,6 +391,8 @@ class LSTM(RecurrentLayer):
             }
             dx = da @ p["weight_ih"]
         out = (dx, (dh_next, dc_next), grads)
+        if return_cell_grads:
+            return out + (dh_total, dc_total)
         return out + (dh_total,) if return_hidden_grads else out
 
     def _initial_pair(self, state, B, name="state0"):
@@ -471,7 +491,8 @@ class GRU(RecurrentLayer):
                                  ah_n=ah[:, :, 2 * H:], rh=rh)
         return hs.copy(), hs[-1].copy(), cache
 
-    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
+    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
         """Backpropagation through time for the GRU.
 
         Args:
@@ -481,6 +502,7 @@ class GRU(RecurrentLayer):
         Returns:
             dx: (T, B, D), dstate0: (B, H), grads (and dh_total when asked).
         """
+        _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=False)
         self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, hs, acts, ah_n = cache["x"], cache["hs"], cache["acts"], cache["ah_n"]
