@@ -251,11 +251,19 @@ def test_the_background_is_redrawn_when_an_axis_moves():
 # -- the course's widgets: every frame is the complete figure for its values -------------------
 
 def _course_cases():
+    from rnnlib.widgets import bptt as wbptt
+    from rnnlib.widgets import clipping as wclip
     from rnnlib.widgets import gradients as wgrad
     from rnnlib.widgets import unfolding as wunf
     return {
         "unfolding.sharing_cost_widget": (wunf.sharing_cost_widget, [
             {"T": 150}, {"H": 40}, {"H": 1}, {"T": 1}, {"H": 64, "T": 200}, {"T": 21}]),
+        "bptt.loss_placement_widget": (wbptt.loss_placement_widget, [
+            {"rho": 1.2}, {"k": 3}, {"rho": 0.5}, {"loss_4": False}, {"k": 10},
+            {"loss_10": False, "k": 4}, {"rho": 1.5}]),
+        "clipping.cliff_widget": (wclip.cliff_widget, [
+            {"max_norm": 0.5}, {"lr": 0.7}, {"max_norm": 20.0}, {"lr": 0.01}, {"max_norm": 0.5},
+            {"lr": 1.0, "max_norm": 0.05}, {"lr": 0.2, "max_norm": 1.0}]),
         "unfolding.unfolding_widget": (wunf.unfolding_widget, [
             {"w": 0.95}, {"w": 1.5}, {"nonlinearity": "linear"}, {"T": 12}, {"w": 0.0},
             {"nonlinearity": "relu", "w": 1.2}, {"T": 1}, {"T": 5, "nonlinearity": "sigmoid"}]),
