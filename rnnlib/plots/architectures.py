@@ -456,15 +456,8 @@ def _row_labels(arch):
 
 class ArchitecturePlot(LivePlot):
     """The explorer's figure (:func:`architecture_figure`), built once per architecture, cell
-    and pair of lengths: the sizes D, H, O move only the shape labels and the title. Frames
-    are kept per setting (the last 64), so a slider dragged back over values it passed shows
-    them again without drawing."""
-
-    keep_frames = 64
-
-    def __init__(self):
-        super().__init__()
-        self._frames = {}
+    and pair of lengths: the sizes D, H, O move only the shape labels and the title. The
+    widget keeps one per structure (:class:`rnnlib.plots.live.PerStructure`)."""
 
     def structure_key(self, arch, **_):
         return arch.kind, arch.cell, arch.T_x, arch.T_y
@@ -482,13 +475,3 @@ class ArchitecturePlot(LivePlot):
             self.rows[row].set_text(label)
         self.title.set_text(_architecture_title(arch))
         return _architecture_alt(arch)
-
-    def frame(self, arch, **values):
-        key = (self.structure_key(arch), arch.D, arch.H, arch.O)
-        hit = self._frames.pop(key, None)
-        if hit is None:
-            hit = super().frame(arch, **values)
-        self._frames[key] = hit                          # most recently used last
-        while len(self._frames) > self.keep_frames:
-            self._frames.pop(next(iter(self._frames)))
-        return hit

@@ -382,10 +382,7 @@ def step_size_figure(runs):
 
 class CliffPlot(LivePlot):
     """The cliff widget's figure (notebook 04): :func:`draw_cliff` with a title. The two paths,
-    their notes and the title move over the surface, drawn once; the legend names the
-    threshold, so the background is kept per threshold."""
-
-    keep_backgrounds = 16
+    their notes and the title move over the surface, drawn once."""
 
     def build(self, result, max_norm, lr):
         fig, ax = new_figure(width=7.0, height=3.7, layout="none")
@@ -403,7 +400,12 @@ class CliffPlot(LivePlot):
         self.title = ax.set_title(" ", fontsize=11)
         stars = ax.lines[1], ax.lines[3]              # the start, above the paths
         self.moving(self.raw, self.clipped, *stars, *self.notes, self.title)
-        self.legends = {}
+        # The legend names the threshold: drawn on the frames where the threshold changed,
+        # part of the background (and kept above the paths) otherwise.
+        legend = ax.get_legend()
+        self.legend_label = legend.get_texts()[1]
+        self.follows(legend, state=self.legend_label.get_text)
+        self.on_top(legend)
         return fig
 
     def update(self, result, max_norm, lr):
@@ -420,10 +422,7 @@ class CliffPlot(LivePlot):
                 note.set_position(xytext)
                 note.set_horizontalalignment(ha)
         label = f"clipped at ‖g‖ ≤ {result['clipped']['max_norm']:g}"
-        if label not in self.legends:              # one legend per threshold, made once
-            self.clipped.set_label(label)
-            self.legends[label] = self.ax.legend(loc="lower left", fontsize=9, framealpha=0.95)
-        self.ax.legend_ = self.legends[label]
-        self.on_top(self.ax.legend_, replaces=self._on_top[0] if self._on_top else None)
+        self.clipped.set_label(label)
+        self.legend_label.set_text(label)
         self.title.set_text(f"η = {lr:.3g}, μ = {max_norm:.3g} (white: low loss)")
         return cliff_alt(result["surface"], result["raw"], result["clipped"])

@@ -114,6 +114,7 @@ class LivePlot:
         self.fig = None
         self._moving = []
         self._follows = []
+        self._states = {}
         self._last_states = {}
         self._on_top = []
         self._backgrounds = {}                         # key -> background, least recent first
@@ -164,7 +165,7 @@ class LivePlot:
                 import matplotlib.pyplot as plt
                 plt.close(self.fig)
             self._moving, self._follows, self._on_top = [], [], []
-            self._backgrounds, self._last_states = {}, {}
+            self._backgrounds, self._states, self._last_states = {}, {}, {}
             self.fig = self.build(result, **values)
             self._structure = structure
             self.builds += 1
@@ -177,16 +178,16 @@ class LivePlot:
         alt = self.update(result, **values)
         return self.fig, alt
 
-    def follows(self, *axes):
-        """Axes (``ax.xaxis``) whose limits follow a control now and then (e.g. the x axis with
-        the sequence length): drawn on the frames where their limits differ from the frame
-        before, part of the background otherwise."""
-        self._follows.extend(axes)
-        return axes[0]
-
-    @staticmethod
-    def _axis_state(axis):
-        return tuple(axis.get_view_interval()), axis.get_scale()
+    def follows(self, *artists, state=None):
+        """Artists that change now and then, with one control but not the others (an axis
+        whose limits follow the sequence length, a legend naming a threshold): drawn on the
+        frames where they changed since the frame before, part of the background otherwise.
+        ``state()``: what of them can change (default, for an axis: its limits and scale)."""
+        for a in artists:
+            self._follows.append(a)
+            self._states[id(a)] = state or (lambda a=a: (tuple(a.get_view_interval()),
+                                                         a.get_scale()))
+        return artists[0]
 
     def _axes_key(self, moving):
         """What of the axes the background shows: limits and scales (unless that axis, with
@@ -205,13 +206,15 @@ class LivePlot:
         self._ensure(result, values)
         alt = self.update(result, **values)
         canvas = agg_canvas(self.fig)
-        states = {id(a): self._axis_state(a) for a in self._follows}
-        moving = self._moving + [a for a in self._follows
-                                 if states[id(a)] != self._last_states.get(id(a))]
-        moving.sort(key=lambda a: a.get_zorder())      # the order a full draw uses
+        states = {id(a): self._states[id(a)]() for a in self._follows}
+        changed = [a for a in self._follows if states[id(a)] != self._last_states.get(id(a))]
         self._last_states = states
+        moving = sorted(self._moving + changed, key=lambda a: a.get_zorder())  # as a full draw
+        ids = {id(a) for a in moving}
+        on_top = [a for a in self._on_top if id(a) not in ids and a.get_visible()]
         key = (self._axes_key(moving), self.background_key(result, **values),
-               tuple(id(a) for a in self._on_top))
+               tuple(states[id(a)] for a in self._follows if id(a) not in ids),
+               tuple(id(a) for a in on_top))
         saved = self._backgrounds.pop(key, None)
         if saved is None:
             for a in moving:
@@ -221,7 +224,7 @@ class LivePlot:
                 renderer = canvas.get_renderer()
                 saved = (canvas.copy_from_bbox(self.fig.bbox),
                          [canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1.0))
-                          for a in self._on_top if a.get_visible()])
+                          for a in on_top])
             finally:
                 for a in moving:
                     a.set_animated(False)
@@ -243,3 +246,50 @@ class LivePlot:
         """``(png, alt)``: the frame for these values as PNG bytes."""
         rgba, alt = self.frame_rgba(result, **values)
         return encode_png(rgba), alt
+
+
+class PerStructure:
+    """One :class:`LivePlot` per structure key, each built once: a slider that changes the
+    structure (the number of steps in a diagram) goes back and forth between figures already
+    built instead of building one on every frame.
+
+    Args:
+        make: ``make() -> LivePlot`` (a new, empty plot).
+        keep: how many plots to keep (the most recently used).
+        keep_frames: also keep this many finished frames by the controls' values (only for
+            widgets whose picture depends on nothing but those values); 0: none.
+    """
+
+    def __init__(self, make, keep=16, keep_frames=0):
+        self.make, self.keep, self.keep_frames = make, keep, keep_frames
+        self._probe = make()
+        self.plots, self._frames = {}, {}
+
+    def _plot(self, result, values):
+        key = self._probe.structure_key(result, **values)
+        plot = self.plots.pop(key, None) or self.make()
+        self.plots[key] = plot                         # most recently used last
+        while len(self.plots) > self.keep:
+            old = self.plots.pop(next(iter(self.plots)))
+            if old.fig is not None:
+                import matplotlib.pyplot as plt
+                plt.close(old.fig)
+        return plot
+
+    def draw(self, result, **values):
+        """The complete figure (a new plot, as the static figure beside a widget needs)."""
+        return self.make().draw(result, **values)
+
+    def frame_rgba(self, result, **values):
+        return self._plot(result, values).frame_rgba(result, **values)
+
+    def frame(self, result, **values):
+        key = tuple(sorted(values.items())) if self.keep_frames else None
+        hit = self._frames.pop(key, None) if key is not None else None
+        if hit is None:
+            hit = self._plot(result, values).frame(result, **values)
+        if key is not None:
+            self._frames[key] = hit
+            while len(self._frames) > self.keep_frames:
+                self._frames.pop(next(iter(self._frames)))
+        return hit

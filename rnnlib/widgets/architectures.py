@@ -8,6 +8,7 @@ import ipywidgets as W
 
 from ..demos.architectures import ARCHITECTURES, build_architecture
 from ..plots.architectures import ArchitecturePlot, architecture_figure
+from ..plots.live import PerStructure
 from ._base import LiveFigure
 
 #: which lengths each kind reads from the sliders
@@ -77,4 +78,4 @@ def architecture_explorer(kind="many-to-one", cell="RNN", T_x=5, T_y=3, D=3, H=8
     grey_out()
     return LiveFigure(controls, explorer_compute, explorer_draw, explorer_readout,
                       height="330px", title="Architecture explorer",
-                      update=ArchitecturePlot())
+                      update=PerStructure(ArchitecturePlot, keep=16, keep_frames=64))

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..demos import unfolding as demo
 from ..plots import unfolding as plots
+from ..plots.live import PerStructure
 from ._base import LiveFigure
 
 # ---------------------------------------------------------------------------------------------
@@ -100,4 +101,4 @@ def unfolding_widget(T=8, w=0.9, nonlinearity="tanh"):
     }
     return LiveFigure(controls, unfolding_compute, unfolding_draw, unfolding_readout,
                       height="470px", title="Unfold the loop: sequence length and recurrent weight",
-                      update=plots.UnfoldingPlot())
+                      update=PerStructure(plots.UnfoldingPlot, keep=16))
