@@ -534,7 +534,7 @@ def _median(xs):
 class LiveMeter:
     """Measures how a LiveFigure follows a slider in a LabNotebook (see the module docstring)."""
 
-    def __init__(self, nb: "LabNotebook"):
+    def __init__(self, nb: LabNotebook):
         self.nb, self.page = nb, nb.page
 
     def _install(self, view):
@@ -565,7 +565,7 @@ class LiveMeter:
         self._install(view)
         handle = view.locator(".widget-slider").nth(j).locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
-        lo, hi = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+        hi = float(handle.get_attribute("aria-valuemax"))
         at_max = float(handle.get_attribute("aria-valuenow")) >= hi
         handle.focus()
         self.wait_quiet(view)
@@ -576,7 +576,7 @@ class LiveMeter:
             out.append(self.press_and_wait(view, handle, key, timeout_s))
         return out
 
-    def press_and_wait(self, view, handle, key, timeout_s=5.0):
+    def press_and_wait(self, view, handle, key, timeout_s=5.0, quiet_ms=300):
         """Press ``key`` on the focused slider handle; wait for the next frame, then for quiet.
         Returns the time from the key press to that frame (ms), or None if none came."""
         n_frames = len(view.evaluate(_JS_RECORD)["frames"])
@@ -589,7 +589,7 @@ class LiveMeter:
                 latency = rec["frames"][n_frames] - rec["keys"][-1]
                 break
             time.sleep(0.01)
-        self.wait_quiet(view, quiet_ms=300)
+        self.wait_quiet(view, quiet_ms=quiet_ms)
         return latency
 
     def drag(self, i: int, j: int, seconds: float = 2.0, moves_per_second: int = 60) -> DragReport:
@@ -612,9 +612,11 @@ class LiveMeter:
         n = max(2, int(seconds * moves_per_second))
         half = n // 2
         path = [x0 + (far - x0) * (k + 1) / half for k in range(half)]
-        path += [far + (x0 + 0.35 * (far - x0) - far) * (k + 1) / (n - half) for k in range(n - half)]
+        back = x0 + 0.35 * (far - x0)                  # and back, most of the way
+        path += [far + (back - far) * (k + 1) / (n - half) for k in range(n - half)]
         readout.evaluate("""(r) => { r.__courseSeen = new Set([r.innerText.trim()]);
-          if (!r.__courseObs) { r.__courseObs = new MutationObserver(() => r.__courseSeen.add(r.innerText.trim()));
+          if (!r.__courseObs) {
+            r.__courseObs = new MutationObserver(() => r.__courseSeen.add(r.innerText.trim()));
             r.__courseObs.observe(r, {subtree: true, characterData: true, childList: true}); } }""")
         self.page.mouse.move(x0, y)
         self.page.mouse.down()
@@ -629,25 +631,30 @@ class LiveMeter:
         seen = set(readout.evaluate("(r) => Array.from(r.__courseSeen)"))
         rec = view.evaluate(_JS_RECORD)
         t_up = rec["ups"][-1] if rec["ups"] else self.page.evaluate(_JS_NOW)
-        self.wait_quiet(view, quiet_ms=1000)
+        # "Settled": no frame for three times the longest gap between frames seen during the
+        # drag (at least 1.5 s): on a busy machine a frame can take a second.
+        drag_frames = [t for t in rec["frames"] if t >= t_down]
+        gaps = [b - a for a, b in zip(drag_frames, drag_frames[1:], strict=False)]
+        quiet = max(1500.0, 3.0 * max(gaps, default=0.0))
+        self.wait_quiet(view, quiet_ms=quiet, timeout_s=30.0)
         rec = view.evaluate(_JS_RECORD)
         during = [t for t in rec["frames"] if t_down <= t <= t_up]
         after = [t for t in rec["frames"] if t > t_up]
         settle = (after[-1] - t_up) if after else 0.0
         final_readout = readout.inner_text().strip()
         final_image = self.image_bytes(view)
-        # one more quiet second: nothing may arrive after the settled frame
-        time.sleep(1.0)
+        # as long again: nothing may arrive after the settled frame
+        time.sleep(quiet / 1e3)
         late = len(view.evaluate(_JS_RECORD)["frames"]) - len(rec["frames"])
         # the same value drawn afresh: one step away and back, by keys
         matches = None
         try:
             handle.focus()
-            lo, hi = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+            hi = float(handle.get_attribute("aria-valuemax"))
             keys = ("ArrowLeft", "ArrowRight") if readout.inner_text().strip() and \
                 float(handle.get_attribute("aria-valuenow")) >= hi else ("ArrowRight", "ArrowLeft")
             for key in keys:
-                self.press_and_wait(view, handle, key)
+                self.press_and_wait(view, handle, key, timeout_s=10.0, quiet_ms=quiet)
             if readout.inner_text().strip() == final_readout:
                 redrawn = self.image_bytes(view)
                 matches = redrawn == final_image

@@ -16,7 +16,8 @@ the moving parts:
   can itself be marked moving (``self.moving(ax.yaxis)``: its ticks, labels and grid are then
   drawn on every frame, and its limits no longer touch the background); one whose limits change
   now and then (with one slider but not the others) can be marked with :meth:`LivePlot.follows`:
-  it is drawn on the frames where its limits changed, and is part of the background otherwise. :meth:`LivePlot.draw` returns the complete
+  it is drawn on the frames where its limits changed, and is part of the background otherwise.
+  :meth:`LivePlot.draw` returns the complete
   figure, drawn the ordinary way: the static figure beside each widget and the tests use it.
 * :func:`encode_png`: an RGB PNG written with numpy and zlib at the fastest setting, about
   twice as fast as matplotlib's ``savefig`` encoder and lossless.

@@ -509,7 +509,8 @@ class SharingCostPlot(LivePlot):
 
     def update(self, result, T, H):
         curve, now = result["curve"], result["now"]
-        for line, mark, key in zip(self.curves, self.marks, ("params", "multiply_adds", "stored")):
+        keys = ("params", "multiply_adds", "stored")
+        for line, mark, key in zip(self.curves, self.marks, keys, strict=True):
             line.set_ydata(curve[key])
             mark.set_data([T], [now[key]])
         self.vline.set_xdata([T, T])
@@ -560,7 +561,7 @@ class UnfoldingPlot(LivePlot):
         steps = np.arange(1, T + 1)
         with np.errstate(over="ignore", invalid="ignore"):
             finite = np.isfinite(hs) & np.isfinite(hs2)
-        for line, h in zip(self.curves, (hs, hs2)):
+        for line, h in zip(self.curves, (hs, hs2), strict=True):
             line.set_data(steps[finite], h[finite])
         self.title.set_text(f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the hidden state over "
                             f"time, and the network unrolled under it")

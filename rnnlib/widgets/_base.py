@@ -32,7 +32,6 @@ from IPython.display import display
 from ..plots.live import figure_frame
 from ..plots.style import show
 
-
 #: CSS that hides text from the eye but not from screen readers
 _SCREEN_READER_ONLY = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;"
                        "overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0")
@@ -163,7 +162,8 @@ class LiveFigure:
         self.image.value = png
         # The Image widget has no alt attribute (and its tooltip breaks the view in ipywidgets
         # 8.1): the alt text goes into a visually hidden line that screen readers read.
-        self.alt_text.value = f"<span style='{_SCREEN_READER_ONLY}'>Figure: {html.escape(alt)}</span>"
+        self.alt_text.value = (f"<span style='{_SCREEN_READER_ONLY}'>Figure: "
+                               f"{html.escape(alt)}</span>")
         if self.readout_fn is not None:
             self.readout.value = self.readout_fn(result, **values)
         self.frames += 1
