@@ -60,7 +60,8 @@ def gradient_decay_widget(w=1.1, T=50, nonlinearity="linear"):
         "nonlinearity": W.Dropdown(options=ACTIVATIONS, value=nonlinearity, description="f"),
     }
     return LiveFigure(controls, decay_compute, decay_draw, decay_readout, height="310px",
-                      title="One recurrent unit: how far back does the gradient survive?")
+                      title="One recurrent unit: how far back does the gradient survive?",
+                      update=plots.ScalarDecayPlot(width=8.0, height=3.6))
 
 
 # ---------------------------------------------------------------------------------------------
