@@ -462,13 +462,8 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-def _article_answer(change):
-    return lambda U, W, V, b, c: change(ex_unf.solution_from_article(U, W, V, b, c), U, W, V, b, c)
-
-
 SLIPS = [   # (check, learner's answer with the slip, the words that name it)
-    *[(ex_unf.check_from_article, _article_answer(change), why)
-      for change, why in ex_unf._ARTICLE_SLIPS],
+    *[(ex_unf.check_from_article, slip, why) for slip, why in ex_unf._ARTICLE_SLIPS],
     *[(ex_unf.check_count_parameters, slip, why) for slip, why in ex_unf._COUNT_MISTAKES],
     *[(ex_unf.check_rnn_forward, slip, why) for slip, why in ex_unf._FORWARD_MISTAKES],
     *[(ex_unf.check_jordan_step, slip, why) for slip, why in ex_unf._JORDAN_MISTAKES],
