@@ -13,9 +13,8 @@ import copy
 import numpy as np
 
 from . import _checks
-from .layers import GRU, LSTM, RNN
-
-_CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+from .cell_registry import CELLS as _CELLS  # noqa: F401  (old private name, kept for old code)
+from .cell_registry import cell_layer
 
 
 def _flip_time(state_or_array):
@@ -75,6 +74,7 @@ class Bidirectional:
 
     def backward(self, dhs, cache, dstate=None):
         """dhs: (T, B, 2H); dstate: pair or None. Returns dx, (dstate0_fwd, dstate0_bwd), grads."""
+        _checks.check_cache(cache, ["forward", "backward", "x"], "Bidirectional")
         T, B = cache["x"].shape[:2]
         dhs = _checks.check_matrix(dhs, (T, B, self.output_size), "dhs",
                                    self.forward_layer.dtype)
@@ -161,6 +161,10 @@ class Stack:
 
         Returns dx: (T, B, D), dstate0 (list), grads (flat dict like ``params``).
         """
+        if not isinstance(cache, list) or len(cache) != len(self.layers):
+            raise ValueError(f"cache must be the list returned by this Stack's forward (one "
+                             f"cache per layer, {len(self.layers)}), got "
+                             f"{'None' if cache is None else type(cache).__name__}")
         dstates = self._split(dstate, "dstate")
         grads, dstate0 = {}, [None] * len(self.layers)
         d = dhs
@@ -186,13 +190,13 @@ def stacked(cell, input_size, hidden_size, num_layers=1, bidirectional=False, se
     bidirectional=...)``, parameters named like its ``state_dict``.
 
     Args:
-        cell: "rnn", "lstm" or "gru"; kwargs go to each layer (e.g. nonlinearity="relu").
+        cell: a name from :data:`rnnlib.cell_registry.CELLS`: "rnn", "lstm" or "gru" (the
+            labels "RNN", "LSTM", "GRU" work too).
+        kwargs: go to each layer (e.g. nonlinearity="relu").
     """
-    if cell not in _CELLS:
-        raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
+    cls = cell_layer(cell)
     num_layers = _checks.check_positive_int(num_layers, "num_layers")
     rng = _checks.rng_from(seed)
-    cls = _CELLS[cell]
     layers, d = [], input_size
     for _ in range(num_layers):
         if bidirectional:
