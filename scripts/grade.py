@@ -68,7 +68,7 @@ SYMBOL = {"passed": "✅", "not attempted": "⏳", "missing": "—"}
 
 def course_stems():
     sys.path.insert(0, str(ROOT))
-    from rnnlib.syllabus import stems          # standard library only
+    from rnnlib.syllabus import stems  # standard library only
     return stems()
 
 

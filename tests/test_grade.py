@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import inspect
-import json
 import pathlib
 import subprocess
 import sys

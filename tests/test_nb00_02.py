@@ -6,22 +6,21 @@ Every widget number is checked against rnnlib computed directly, not against sto
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import pathlib
 
 import numpy as np
 import pytest
-
-import rnnlib
-import inspect
-
 from exercise_support import (
     assert_each_status,
     assert_names_mistake,
     assert_never_raises,
     first_output,
 )
+
+import rnnlib
 from rnnlib import analysis, cells
 from rnnlib.demos import bptt as dbptt
 from rnnlib.demos import unfolding as dunf

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+
 def _time_limit_from_environment(default=10.0):
     try:
         value = float(os.environ.get("RNNLIB_CHECK_TIME_LIMIT", default))
@@ -168,7 +169,7 @@ def known_mistakes(mistakes, rtol=1e-6, atol=1e-8):
                     np.shape(g) == np.shape(e)
                     and np.allclose(np.asarray(_to_numpy(g), dtype=float), e, rtol=rtol,
                                     atol=atol)
-                    for g, e in zip(got, expected)):
+                    for g, e in zip(got, expected, strict=False)):
                 return explanation
         return None
     return diagnose
@@ -549,7 +550,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                       "needed (a loop over t inside the loop over t?).", k,
                       seconds=seconds)
 
-    for k, (args, expected) in enumerate(zip(cases, expected_all), start=1):
+    for k, (args, expected) in enumerate(zip(cases, expected_all, strict=False), start=1):
         before = _snapshot()
         start = time.perf_counter()
         outcome, got = None, None
@@ -597,7 +598,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                           f"{type(outcome).__name__}: {_safe_str(outcome)}{where} on test "
                           f"case {k}.", k, note=note)
 
-        def why():
+        def why(got_raw=got, args=args):
             """The diagnosis of a wrong or non-finite answer on this case, if any."""
             if diagnose is None:
                 return None
@@ -606,7 +607,6 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                     return diagnose(got_raw, copy.deepcopy(args))
             except BaseException:  # noqa: BLE001 - the diagnosis is a bonus: it never breaks
                 return None
-        got_raw = got
         if got is None:
             return report(False, "none", f"{name}: your function returned None. Did you forget "
                           "the `return` statement?", k, note=note)
@@ -615,7 +615,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
         if len(got) != len(expected):
             return report(False, "type", f"{name}: expected {len(expected)} return value(s) "
                           f"({', '.join(names)}), got {len(got)}.", k, note=note)
-        for label, g, e in zip(names, got, expected):
+        for label, g, e in zip(names, got, expected, strict=False):
             if isinstance(g, (str, bytes)):
                 return report(False, "type", f"{name}: {label} should be a number or an array "
                               f"of numbers, got the text {_safe_str(g, 60)!r}.", k, note=note)

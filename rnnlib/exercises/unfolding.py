@@ -153,7 +153,7 @@ def _network_outputs(params, x, D, H, O):
     if missing:
         raise AnswerError(f"your dict has no {', '.join(map(repr, missing))}; an ElmanNetwork "
                           f"needs exactly the keys {', '.join(_ARTICLE_KEYS)}")
-    shapes = dict(zip(_ARTICLE_KEYS, [(H, D), (H, H), (H,), (H,), (O, H), (O,)]))
+    shapes = dict(zip(_ARTICLE_KEYS, [(H, D), (H, H), (H,), (H,), (O, H), (O,)], strict=False))
     arrays = {}
     for key, shape in shapes.items():
         try:
@@ -192,7 +192,8 @@ def _article_slip(params_of):
 
 
 def _elman_params(weight_ih, weight_hh, bias_ih, bias_hh, out_weight, out_bias):
-    return dict(zip(_ARTICLE_KEYS, (weight_ih, weight_hh, bias_ih, bias_hh, out_weight, out_bias)))
+    values = (weight_ih, weight_hh, bias_ih, bias_hh, out_weight, out_bias)
+    return dict(zip(_ARTICLE_KEYS, values, strict=True))
 
 
 #: (the parameters a learner with this slip returns, explanation): the classic slips

@@ -235,8 +235,8 @@ def order_figure(words_a, words_b, distance, bag):
     ax.plot(steps, distance, marker="o", label="RNN: distance between the two hidden states")
     ax.plot(steps, np.full(T, bag), marker="s", label="order-blind: distance of mean word vectors")
     ax.set_xticks(steps)
-    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in zip(words_a, words_b)],
-                       fontsize=9)
+    pairs = zip(words_a, words_b, strict=False)
+    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in pairs], fontsize=9)
     ax.set_xlabel("word read at step t (two words where the sentences differ)")
     ax.set_ylabel("distance")
     ax.set_title(f"\"{' '.join(words_a)}\" vs \"{' '.join(words_b)}\"", fontsize=11)
