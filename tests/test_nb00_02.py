@@ -887,3 +887,21 @@ def test_notebooks_end_with_references_and_use_the_course_notation(name):
         assert old not in markdown, old          # φ is the activation, e_t the output gradient
     assert "seed 00" not in markdown.lower()
 
+
+
+def test_checks_and_predictions_log_their_verdicts_for_grading(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv("RNNLIB_GRADE_LOG", str(log))
+    ex_bptt.check_bptt(ex_bptt.solution_bptt)
+    ex_bptt.check_truncated_reach(lambda T, k, i: (np.arange(1, T + 1) <= i).astype(float))
+    fb.run_check("quiet one", ex_bptt.solution_bptt, ex_bptt._reference_bptt,
+                 ex_bptt._bptt_cases(), quiet=True)                    # not printed: not logged
+    predict("a number", None, 1.0)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"exercise": "bptt", "status": "passed", "passed": True},
+                     {"exercise": "truncated_reach", "status": "wrong", "passed": False},
+                     {"exercise": "prediction · a number", "status": "not attempted",
+                      "passed": False}]
+    monkeypatch.setenv("RNNLIB_GRADE_LOG", str(tmp_path / "no" / "such" / "folder" / "x"))
+    assert ex_bptt.check_bptt(ex_bptt.solution_bptt).passed      # an unwritable log is ignored
+    capsys.readouterr()

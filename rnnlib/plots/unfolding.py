@@ -443,8 +443,12 @@ def course_map_figure(highlight=None):
         ax.add_patch(FancyBboxPatch((x0, -1.0), (stop - start) * (w + gap), 2.45,
                                     boxstyle="round,pad=0.02,rounding_size=0.1",
                                     facecolor=part.colour, edgecolor="none"))
+        # a part of one notebook is narrow: shrink its name to fit (a character of italic
+        # text is about 0.55 of the font size wide; the x axis spans n * (w + gap) units)
+        points_per_unit = fig.get_figwidth() * 72 / (n * (w + gap))
+        fits = 0.9 * (stop - start) * (w + gap) * points_per_unit / (0.55 * len(part.name))
         ax.text(x0 + (stop - start) * (w + gap) / 2, 1.22, part.name, ha="center", va="center",
-                fontsize=11, style="italic")
+                fontsize=min(11.0, fits), style="italic")
     for k, nb in enumerate(NOTEBOOKS):
         x = k * (w + gap) + w / 2 - gap / 2
         strong = highlight is not None and nb.number in highlight
