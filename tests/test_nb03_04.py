@@ -64,8 +64,8 @@ def test_scalar_decay_is_bptt_and_equals_w_to_the_k(w, T):
     assert r["overflow_t"] is None and r["underflow_t"] is None
 
 
-def test_seed_003_numbers():
-    rows = {(r["w"], r["steps"]): r for r in dgrad.seed_003_table()}
+def test_lecture_notes_numbers():
+    rows = {(r["w"], r["steps"]): r for r in dgrad.lecture_notes_table()}
     assert rows[1.1, 50]["bptt"] == pytest.approx(117.39, abs=0.01)
     assert rows[0.9, 50]["bptt"] == pytest.approx(0.0052, abs=5e-5)
     assert rows[1.1, 65]["bptt"] == pytest.approx(490.37, abs=0.01)
@@ -127,6 +127,44 @@ def test_saturation_makes_rho_above_one_vanish():
     fprimes = [r["mean_fprime"] for r in runs]
     assert fprimes == sorted(fprimes, reverse=True)
     assert runs[-1]["ratio"] < 1e-15 and runs[0]["ratio"] > 1e-2
+
+
+def test_saturation_can_make_a_gradient_explode_although_rho_is_below_one():
+    r = dgrad.saturating_pair(rho=0.73, bias=5.0)
+    assert r["rho"] == pytest.approx(0.73, rel=1e-12) and r["sigma"] == pytest.approx(5.98, abs=0.01)
+    assert r["fprime_first"][0] < 0.01 and r["fprime_first"][1] == pytest.approx(1.0, abs=1e-12)
+    assert r["jacobian_rho"] > 1.25 and r["ratio"] > 1e10            # about 1.27 ** 99
+    # the gradient is rnnlib's BPTT: walk it back by hand with the states rnnlib produced
+    W, hs = dgrad.pair_matrix(0.73), r["hs"]
+    delta, norms = np.array([0.0, 1.0]), [1.0]
+    for t in range(99, 0, -1):
+        delta = (delta * (1 - hs[t] ** 2)) @ W
+        norms.append(np.linalg.norm(delta))
+    assert np.allclose(r["norms"], norms[::-1], rtol=1e-9)
+    # the same weights without saturation vanish; no bias, no saturation, no explosion
+    assert dgrad.saturating_pair(nonlinearity="linear")["ratio"] < 1e-12
+    assert dgrad.saturating_pair(bias=0.0)["ratio"] < 1e-12
+    # Pascanu et al.'s necessary condition holds: sigma_max > 1 / gamma
+    assert r["sigma"] > 1.0
+    # the resting point is unstable: a small input ends the explosion
+    assert dgrad.saturating_pair(input_scale=0.3)["ratio"] < 1e-10
+    # the bias raises the spectral radius of the Jacobian monotonically
+    rhos = [dgrad.saturating_pair(bias=b)["jacobian_rho"] for b in (0.0, 1.0, 2.0, 3.0, 5.0)]
+    assert rhos == sorted(rhos) and rhos[0] == pytest.approx(0.73)
+
+
+def test_pair_matrix_has_eigenvalues_plus_minus_rho():
+    for rho in (0.5, 0.73, 1.4):
+        eig = np.sort(np.linalg.eigvals(dgrad.pair_matrix(rho)).real)
+        assert np.allclose(eig, [-rho, rho], rtol=1e-12)
+
+
+def test_bias_saturates_the_random_network():
+    a = dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=0.3)
+    b = dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=0.3, bias=3.0)
+    assert b["mean_fprime"] < a["mean_fprime"] and b["ratio"] < a["ratio"]
+    assert dgrad.matrix_gradient_norms(0.9, bias=0.0)["ratio"] == \
+        dgrad.matrix_gradient_norms(0.9)["ratio"]
 
 
 def test_jacobian_norms_are_matrix_powers():
@@ -311,13 +349,13 @@ def test_step_sizes_are_the_parameter_changes():
 
 
 @pytest.mark.parametrize("name", ["seed", "decay", "decay_overflow", "matrix", "saturation",
-                                  "spectral", "clipping", "cliff", "training", "step_sizes"])
+                                  "spectral", "pair", "clipping", "cliff", "training", "step_sizes"])
 def test_figures_draw_with_alt_text(name):
     with no_warnings():
         if name == "seed":
             rows = {w: (np.arange(50, 116), analysis.scalar_gradient_decay(w, 65)[::-1])
                     for w in (1.1, 0.9, 1.0)}
-            fig, alt = pgrad.seed_003_figure(rows)
+            fig, alt = pgrad.lecture_notes_figure(rows)
             assert "117.4" in alt and "490.4" in alt
         elif name == "decay":
             fig, alt = pgrad.scalar_decay_figure(dgrad.scalar_decay(1.1, 50))
@@ -333,6 +371,9 @@ def test_figures_draw_with_alt_text(name):
                 [dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=s) for s in (0, 1, 3)])
         elif name == "spectral":
             fig, alt = pgrad.spectral_figure(dgrad.matrix_gradient_norms(1.2, "tanh"))
+        elif name == "pair":
+            fig, alt = pgrad.spectral_figure(dgrad.saturating_pair())
+            assert "1.27" in alt and "0.73" in alt
         elif name == "clipping":
             grads, _ = dclip.exploding_gradient()
             fig, alt = pclip.clipping_figure(dclip.toy_clipping(),
@@ -410,6 +451,19 @@ def test_spectral_radius_widget_numbers():
         assert np.all(np.isfinite(live.result["norms"]))
         assert "vanished" in live.readout.value or "exploded" in live.readout.value or \
             "kept" in live.readout.value
+        # the two-unit network: a bias on unit 1 turns vanishing into exploding at rho = 0.73
+        live.controls["network"].value = "pair"
+        live.controls["rho"].value = 0.73
+        live.controls["input_scale"].value = 0.0
+        live.controls["bias"].value = 0.0
+        assert live.result["ratio"] < 1e-10 and "vanished" in live.readout.value
+        live.controls["bias"].value = 5.0
+        assert live.result["ratio"] > 1e10 and "exploded" in live.readout.value
+        assert "1.27" in live.readout.value
+        direct = dgrad.saturating_pair(0.73, 5.0, "tanh", 0.0, T=100)
+        assert np.allclose(live.result["norms"], direct["norms"], rtol=1e-12)
+        live.controls["input_scale"].value = 0.3
+        assert live.result["ratio"] < 1e-10
 
 
 def test_cliff_widget_numbers():
@@ -593,7 +647,9 @@ def test_notebook_exercises_ship_unsolved(name, n_exercises):
 def test_notebook_03_prints_the_seed_check():
     out = _printed(_notebook("03_vanishing_exploding"))
     for number in ("117.3909", "490.3707", "0.0052", "0.0011", "from 128 steps back",
-                   "first inf at step t = 128, first NaN at step t = 129"):
+                   "first inf at step t = 128, first NaN at step t = 129",
+                   "rho(W_hh) = 0.73, sigma_max(W_hh) = 5.98",
+                   "over 99 steps = 1.6e+10"):
         assert number in out, number
 
 

@@ -1,7 +1,7 @@
 r"""Exercises for notebook 03 (vanishing and exploding gradients).
 
 1. :func:`check_hidden_gradients`: walk the gradient back through a tanh RNN,
-   :math:`\delta_{t-1} = W_{hh}^\top (f'(a_t) \odot \delta_t)`.
+   :math:`\delta_{t-1} = W_{hh}^\top (\varphi'(a_t) \odot \delta_t)`.
 2. :func:`check_pascanu_diagnosis`: spectral radius, largest singular value, and whether
    Pascanu et al.'s sufficient condition for vanishing gradients holds.
 3. :func:`check_first_overflow_step`: the step at which a float32 state first overflows.
@@ -34,7 +34,7 @@ def solution_hidden_gradients(W_hh, hs, dL_dhT):
     deltas = np.zeros((T, H))
     deltas[-1] = dL_dhT                              # delta_T: where the loss is
     for t in range(T - 1, 0, -1):                    # rows T-1 .. 1 (0-based)
-        da = deltas[t] * (1.0 - hs[t] ** 2)          # back through tanh: f'(a_t) = 1 - h_t^2
+        da = deltas[t] * (1.0 - hs[t] ** 2)          # back through tanh: phi'(a_t) = 1 - h_t^2
         deltas[t - 1] = da @ W_hh                    # back through W_hh (W_hh^T applied to da)
     return deltas
 
@@ -70,7 +70,7 @@ def check_hidden_gradients(hidden_gradients, quiet=False):
 
 def solution_pascanu_diagnosis(W_hh, gamma):
     """Spectral radius, largest singular value, and whether sigma_max < 1 / gamma (Pascanu et
-    al. 2013: then every gradient vanishes, whatever the inputs), for |f'| <= gamma."""
+    al. 2013: then every gradient vanishes, whatever the inputs), for |phi'| <= gamma."""
     rho = np.max(np.abs(np.linalg.eigvals(W_hh)))      # largest |eigenvalue|
     sigma = np.linalg.norm(W_hh, 2)                    # largest singular value (not Frobenius)
     return rho, sigma, bool(sigma < 1.0 / gamma)
