@@ -526,6 +526,9 @@ CHECKS = [
     (ex_clip.check_gradient_cosine, ex_clip.solution_gradient_cosine),
     (ex_clip.check_clip_per_param, ex_clip.solution_clip_per_param),
 ]
+#: the training-loop exercise returns a list and changes the network it is given: its
+#: statuses are tested on their own below
+LOOP = (ex_clip.check_train_chunks, ex_clip.solution_train_chunks)
 IDS = [check.__name__ for check, _ in CHECKS]
 
 
@@ -597,6 +600,145 @@ def test_common_mistakes_are_caught(capsys):
     capsys.readouterr()
 
 
+# ---------------------------------------------------------------------------------------------
+# Exercise 4 of 04: the training loop
+
+
+def _loop_by_hand(net, opt, x, y, k, max_norm, epochs):
+    """Correct but written differently: a while loop, the MSE and its gradient by hand, the
+    state copied, the chunks sliced by index."""
+    losses = []
+    for _ in range(epochs):
+        h, start = None, 0
+        while start < x.shape[0]:
+            stop = min(start + k, x.shape[0])
+            ys, last, cache = net.forward(x[start:stop], h)
+            err = ys - y[start:stop]
+            losses.append(float(np.mean(err ** 2)))
+            grads = net.backward(2.0 * err / err.size, cache)[2]
+            rnnlib.clip_grad_norm(grads, max_norm)
+            opt.step(grads)
+            h, start = last.copy(), stop
+    return np.array(losses)
+
+
+def test_training_loop_check_passes_the_reference_and_a_different_correct_loop(capsys):
+    assert ex_clip.check_train_chunks(ex_clip.solution_train_chunks).passed
+    out = capsys.readouterr().out
+    assert "(falling)" in out
+    assert ex_clip.check_train_chunks(_loop_by_hand).passed
+    capsys.readouterr()
+
+
+def test_training_loop_reference_steps_by_each_chunks_gradient():
+    """Without clipping (a huge threshold) and with plain SGD, the reference loop is p -= lr * g
+    with g the BPTT gradient of each chunk, the state carried: written out here by hand."""
+    x, y = ex_clip.sine_problem(3)
+    a = rnnlib.ElmanNetwork(1, 4, 1, nonlinearity="tanh", seed=3)
+    b = rnnlib.ElmanNetwork(1, 4, 1, nonlinearity="tanh", seed=3)
+    ex_clip.solution_train_chunks(a, rnnlib.SGD(a.params, lr=0.1), x, y, 6, 1e9, 1)
+    params_b = b.params
+    state = None                           # 4 chunks, the state carried
+    for start in range(0, 24, 6):
+        ys, new_state, cache = b.forward(x[start:start + 6], state)
+        _, dys = rnnlib.mse_loss(ys, y[start:start + 6], reduction="mean")
+        grads = b.backward(dys, cache)[2]
+        for name in params_b:
+            params_b[name] -= 0.1 * grads[name]
+        state = new_state
+    for name in a.params:
+        assert np.allclose(a.params[name], b.params[name], rtol=1e-12, atol=1e-14)
+
+
+def test_training_loop_check_names_each_slip(capsys):
+    slips = {"clip_after": ex_clip._slip(clip_after=True),
+             "no_clip": ex_clip._slip(clip=False),
+             "accumulate": ex_clip._slip(accumulate=True),
+             "sum": ex_clip._slip(reduction="sum"),
+             "carry": ex_clip._slip(carry=False),
+             "reset": ex_clip._slip(reset=False)}
+    words = {"clip_after": "the step has already been taken",
+             "no_clip": "between backward and the step",
+             "accumulate": "zero_grad",
+             "sum": "averaged",
+             "carry": "carry the state",
+             "reset": "start every pass"}
+    for name, slip in slips.items():
+        result = ex_clip.check_train_chunks(slip)
+        assert result.status == "wrong", name
+        assert words[name] in result.message, (name, result.message)
+        assert "hint(ex.check_train_chunks" in result.message
+    capsys.readouterr()
+
+
+def test_training_loop_check_statuses(capsys):
+    from exercise_support import not_attempted
+    assert ex_clip.check_train_chunks(not_attempted).status == "not attempted"
+    assert ex_clip.check_train_chunks(lambda *a: None).status == "none"
+    assert ex_clip.check_train_chunks(lambda *a: 1 / 0).status == "error"
+    assert ex_clip.check_train_chunks(lambda *a: [0.0]).status == "shape"
+    assert ex_clip.check_train_chunks("train_chunks").status == "type"
+    capsys.readouterr()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints and predictions
+
+
+ALL_CHECKS = [check for check, _ in CHECKS] + [LOOP[0]]
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=[c.__name__ for c in ALL_CHECKS])
+def test_every_exercise_has_three_hint_levels_then_the_solution(check, capsys):
+    from rnnlib.exercises import hint
+    module = ex_grad if check.__module__ == ex_grad.__name__ else ex_clip
+    idea, formula, skeleton = module.HINTS[check.__name__]
+    for level, text in ((1, idea), (2, formula), (3, skeleton)):
+        hint(check, level)
+        out = capsys.readouterr().out
+        assert f"Hint {level} of 3" in out and text.split()[0] in out
+    hint(check, 4)
+    assert "def solution_" in capsys.readouterr().out
+    # the skeleton does not give the answer away: it has blanks
+    assert "..." in skeleton
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=[c.__name__ for c in ALL_CHECKS])
+def test_a_failed_check_prints_the_first_hint_level(check, capsys):
+    def wrong(*args):
+        raise ValueError("not like this")
+    result = check(wrong)
+    assert result.status == "error"
+    capsys.readouterr()
+    module = ex_grad if check.__module__ == ex_grad.__name__ else ex_clip
+    almost = {"check_hidden_gradients": lambda W, hs, d: ex_grad.solution_hidden_gradients(W, hs, d) * 2,
+              "check_pascanu_diagnosis": lambda W, g: (0.5, 0.5, True),
+              "check_first_overflow_step": lambda w, T: 1,
+              "check_clip_global_norm": lambda g, m: {k: v * 0 for k, v in g.items()},
+              "check_gradient_cosine": lambda a, b: 0.5,
+              "check_clip_per_param": lambda g, m: {k: v * 0 for k, v in g.items()},
+              "check_train_chunks": lambda *a: list(range(len(
+                  ex_clip.training_case(ex_clip.solution_train_chunks,
+                                        *ex_clip.TRAINING_CASES[0])[0])))}[check.__name__]
+    result = check(almost)
+    assert result.status == "wrong"
+    assert module.HINTS[check.__name__][0][:40] in result.message.replace("\n   ", " ") or \
+        "Hint:" in result.message
+    assert f"hint(ex.{check.__name__}, 2)" in result.message or \
+        f"hint(ex.{check.__name__}, 1)" in result.message
+    capsys.readouterr()
+
+
+def test_notebook_predictions_are_computed_and_unmade():
+    for name, question in (("03_vanishing_exploding", "the tanh pair's gradient, 99 steps back"),
+                           ("04_gradient_clipping", "mu = 0.05 ends below the baseline")):
+        cells_ = _notebook(name)
+        sources = ["".join(c["source"]) for c in cells_ if c["cell_type"] == "code"]
+        assert any(s.startswith("my_prediction = ...") for s in sources)
+        assert any("predict(" in s and question in s for s in sources)
+        assert f"prediction · {question}: not made yet" in _printed(cells_)
+
+
 def test_rnnlib_clipping_passes_the_checks(capsys):
     """rnnlib's own (in-place, +1e-6) clipping is a correct answer to exercises 1 and 3."""
     def via_rnnlib(grads, max_norm):
@@ -640,12 +782,12 @@ def _printed(cells_):
 
 
 @pytest.mark.parametrize("name,n_exercises", [("03_vanishing_exploding", 3),
-                                              ("04_gradient_clipping", 3)])
+                                              ("04_gradient_clipping", 4)])
 def test_notebook_exercises_ship_unsolved(name, n_exercises):
     cells_ = _notebook(name)
     sources = ["".join(c["source"]) for c in cells_ if c["cell_type"] == "code"]
     stubs = [s for s in sources if "raise NotImplementedError" in s and ".check_" in s]
-    reveals = [s for s in sources if "# solution(ex.solution_" in s]
+    reveals = [s for s in sources if "# hint(ex.check_" in s]
     assert len(stubs) == n_exercises and len(reveals) == n_exercises
     assert _printed(cells_).count("not attempted yet") == n_exercises
 
