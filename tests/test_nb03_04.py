@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import rnnlib
-from exercise_support import assert_each_status, assert_never_raises
+from exercise_support import assert_each_status, assert_names_each_mistake, assert_never_raises
 from rnnlib import analysis
 from rnnlib.demos import clipping as dclip
 from rnnlib.demos import gradients as dgrad
@@ -737,6 +737,16 @@ def test_notebook_predictions_are_computed_and_unmade():
         assert any(s.startswith("my_prediction = ...") for s in sources)
         assert any("predict(" in s and question in s for s in sources)
         assert f"prediction · {question}: not made yet" in _printed(cells_)
+
+
+@pytest.mark.parametrize("check,mistakes", [
+    (ex_grad.check_hidden_gradients, ex_grad._HIDDEN_MISTAKES),
+    (ex_grad.check_pascanu_diagnosis, ex_grad._DIAGNOSIS_MISTAKES),
+    (ex_grad.check_first_overflow_step, ex_grad._OVERFLOW_MISTAKES),
+], ids=["hidden_gradients", "pascanu_diagnosis", "first_overflow_step"])
+def test_each_known_mistake_of_03_is_named(check, mistakes, capsys):
+    assert_names_each_mistake(check, mistakes)
+    capsys.readouterr()
 
 
 def test_rnnlib_clipping_passes_the_checks(capsys):
