@@ -16,14 +16,17 @@ import pytest
 import rnnlib
 from rnnlib import analysis, data
 from rnnlib.demos import gates as dg
+from rnnlib.demos import latch as dl
 from rnnlib.demos import memory as dm
 from rnnlib.exercises import gates as exg
 from rnnlib.exercises import memory as exm
 from rnnlib.plots import gates as pg
+from rnnlib.plots import latch as pl
 from rnnlib.plots import memory as pm
 from rnnlib.plots.style import figure_png
 from rnnlib.exercises import hint
 from rnnlib.widgets import gates as wg
+from rnnlib.widgets import latch as wl
 from rnnlib.widgets import memory as wm
 
 from exercise_support import assert_each_status, assert_never_raises
@@ -215,6 +218,107 @@ def test_gate_widget_redraw_is_fast():
         times.append(live.seconds)
     # the target is < 50 ms on an idle machine; this bound only catches a gross regression
     assert np.median(times) < 0.5
+
+
+# ============================================================================================
+# notebook 05: gates that react to the input (the latch task)
+# ============================================================================================
+
+@pytest.fixture(scope="module")
+def latch_models():
+    return [dl.train_latch(cell, hidden_size=2, T=30, steps=2000, seed=0)
+            for cell in ("LSTM", "GRU")]
+
+
+def test_latch_batch_marks_one_step_in_each_half_and_targets_its_value():
+    x, y, marker, cue = dl.latch_batch(64, 20, np.random.default_rng(0))
+    assert x.shape == (20, 64, 3) and y.shape == (64,)
+    np.testing.assert_array_equal(x[:, :, 1].sum(axis=0), 1.0)
+    np.testing.assert_array_equal(x[:, :, 2].sum(axis=0), 1.0)
+    assert np.all(marker < 10) and np.all(cue >= 10)
+    np.testing.assert_array_equal(x[marker, np.arange(64), 0], y)
+    with pytest.raises(ValueError):
+        dl.latch_batch(4, 1, 0)
+
+
+def test_latch_sequence_keeps_its_values_when_the_marker_moves():
+    x1, y1 = dl.latch_sequence(30, 6, 24, seed=3)
+    x2, y2 = dl.latch_sequence(30, 12, 13, seed=3)
+    np.testing.assert_array_equal(x1[:, 0, 0], x2[:, 0, 0])
+    assert y1 == x1[5, 0, 0] and y2 == x2[11, 0, 0]
+    for marker, cue in ((6, 6), (0, 5), (5, 31)):
+        with pytest.raises(ValueError, match="marker"):
+            dl.latch_sequence(30, marker, cue)
+
+
+def test_latch_training_gradient_matches_finite_differences():
+    """train_latch's loss gradient (BPTT to the cue step, through the read-out) is right: one
+    step of plain gradient descent with a tiny rate lowers the loss by lr * |grad|^2."""
+    rng = np.random.default_rng(0)
+    model = dl.train_latch("LSTM", hidden_size=3, T=8, steps=0, seed=1)
+    x, y, _, cue = dl.latch_batch(5, 8, rng)
+    p = model.layer.params
+
+    def loss():
+        return float(np.mean((model.predict(x, cue) - y) ** 2))
+    k, eps = (0, 1), 1e-6
+    keep = p["weight_hh"][k]
+    p["weight_hh"][k] = keep + eps
+    up = loss()
+    p["weight_hh"][k] = keep - eps
+    down = loss()
+    p["weight_hh"][k] = keep
+    numeric = (up - down) / (2 * eps)
+    # the analytic gradient, as train_latch computes it
+    hs, _, cache = model.layer.forward(x)
+    out, out_cache = model.readout.forward(hs[cue, np.arange(5)])
+    dh_cue, _ = model.readout.backward((2.0 / 5) * (out[:, 0] - y)[:, None], out_cache)
+    dhs = np.zeros_like(hs)
+    dhs[cue, np.arange(5)] = dh_cue
+    analytic = model.layer.backward(dhs, cache)[2]["weight_hh"][k]
+    assert analytic == pytest.approx(numeric, rel=1e-6)
+
+
+def test_latch_models_learn_and_their_gates_follow_the_marker(latch_models):
+    lstm, gru = latch_models
+    for model in latch_models:
+        assert model.held_out_mse() < 0.1 * dl.BASELINE
+        assert np.mean(model.losses[:20]) > 0.5 * dl.BASELINE      # it started from nothing
+    for marker in (3, 9, 14):
+        res = dl.trace(lstm, marker=marker, cue=25)
+        i = res["gates"]["i"]
+        assert i.argmax() == marker - 1 and i[marker - 1] > 0.5
+        assert res["gates"]["f"][marker:24].min() > 0.9
+        assert abs(res["output"] - res["target"]) < 0.15
+    res = dl.trace(gru, marker=8, cue=20)
+    assert res["gates"]["z"].argmin() == 7
+    assert set(res["gates"]) == {"r", "z"} and res["state"].shape == (30,)
+
+
+def test_latch_figure_and_widget(latch_models):
+    _png(pl.latch_loss_figure(latch_models, dl.BASELINE))
+    traces = [dl.trace(m) for m in latch_models]
+    _png(pl.latch_figure(traces))
+    live = wl.latch_widget(latch_models)
+    live.controls["marker"].value = 10
+    assert [r["marker"] for r in live.result] == [10, 10]
+    assert live.result[0]["gates"]["i"].argmax() == 9
+    live.controls["cue"].value = 8                        # before the marker: the marker moves
+    assert live.controls["marker"].value == 7 and live.result[0]["cue"] == 8
+    assert "within 0.1 of the target" in live.readout.value or "more than" in live.readout.value
+    text = wl.readout(live.result).replace("0.1", "")
+    assert not re.search(r"\d\.\d", text)                   # verdicts, no trained digits
+    with pytest.raises(ValueError):
+        wl.latch_widget([])
+
+
+def test_latch_widget_frames_blit_without_redrawing_the_background(latch_models):
+    live = wl.latch_widget(latch_models)
+    figure = live.updater
+    for v in (4, 8, 12, 3):
+        live.controls["marker"].value = v
+        live.result
+    assert figure.frames >= 4 and figure.backgrounds == 1
 
 
 # ============================================================================================
