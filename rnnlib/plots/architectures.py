@@ -137,7 +137,7 @@ def draw_unrolled(ax, kind, T_x, T_y, losses=True, row_labels=None):
                     cv.arrow(t - 1 + s, y_h2, t - s, y_h2)
                 top = y_h2
             elif kind == "bidirectional":
-                cv.box(t, y_h2, _sub("g", t), C_HID2, "round")
+                cv.box(t, y_h2, rf"$\overleftarrow{{h}}_{{{t}}}$", C_HID2, "round")
                 cv.arrow(t + 0.18, y_in + s, t + 0.18, y_h2 - s, color=C_HID2)
                 if t < n_cols:
                     cv.arrow(t + 1 - s, y_h2, t + s, y_h2, color=C_HID2)
@@ -243,8 +243,8 @@ def many_to_one_figure(result):
     ax.set(ylim=(0, 1.12), ylabel="test accuracy", title="right order or jumbled?")
     ax.grid(axis="x", visible=False)
     alt = (f"Left: a many-to-one network reads six words and answers once. Right: test accuracy "
-           f"on telling right from jumbled proverbs: the RNN {m['test_accuracy']:.1%}, the best "
-           f"order-blind model {m['bag_of_words_best']:.1%}, guessing 50%.")
+           f"on telling right from jumbled proverbs: the RNN about {m['test_accuracy']:.0%}, the "
+           f"best order-blind model {m['bag_of_words_best']:.1%}, guessing 50%.")
     return fig, alt
 
 
@@ -293,7 +293,7 @@ def encoder_decoder_figure(result):
 def bidirectional_figure(forward_result, bi_result, example=0):
     """Diagram of a bidirectional RNN beside both models' answers for one test sentence."""
     fig, _, ax = _diagram_and_panel("bidirectional", 6, 6,
-                                    "bidirectional: forward h and backward g", ratio=(1.0, 0.9))
+                                    r"bidirectional: forward $\overrightarrow{h}$ and backward $\overleftarrow{h}$", ratio=(1.0, 0.9))
     d_f, d_b = forward_result.data, bi_result.data
     answers = d_b["answers"]
     pos = np.arange(len(answers))
@@ -309,7 +309,8 @@ def bidirectional_figure(forward_result, bi_result, example=0):
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(axis="x", visible=False)
     right = answers[d_b["y_test"][example]]
-    alt = (f"Left: a bidirectional RNN, a forward row h and a backward row g, both feeding every "
+    alt = (f"Left: a bidirectional RNN, a forward row of states h→ and a backward row h←, both "
+           f"feeding every "
            f"output. Right: for the sentence '{d_b['sentences'][example]}', the forward-only "
            f"model spreads its probability over the four words, the bidirectional model puts "
            f"almost all of it on '{right}'.")
@@ -336,8 +337,8 @@ def stacked_figure(profiles, results):
     alt = ("Left: two recurrent layers stacked; the second reads the first's hidden states. "
            "Right: the size of the gradient reaching each layer's hidden state at every step of "
            "a river window, at the initial weights; the lower layer gets its gradient only "
-           f"through the upper one. Test RMSE after training: {m1['test_rmse_cm']:.1f} cm with "
-           f"one layer, {m2['test_rmse_cm']:.1f} cm with two.")
+           f"through the upper one. Test RMSE after training: about {m1['test_rmse_cm']:.0f} cm "
+           f"with one layer, about {m2['test_rmse_cm']:.0f} cm with two.")
     return fig, alt
 
 
