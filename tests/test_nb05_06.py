@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from exercise_support import assert_each_status, assert_never_raises
 
 import rnnlib
 from rnnlib import analysis, data
@@ -19,17 +20,15 @@ from rnnlib.demos import gates as dg
 from rnnlib.demos import latch as dl
 from rnnlib.demos import memory as dm
 from rnnlib.exercises import gates as exg
+from rnnlib.exercises import hint
 from rnnlib.exercises import memory as exm
 from rnnlib.plots import gates as pg
 from rnnlib.plots import latch as pl
 from rnnlib.plots import memory as pm
 from rnnlib.plots.style import figure_png
-from rnnlib.exercises import hint
 from rnnlib.widgets import gates as wg
 from rnnlib.widgets import latch as wl
 from rnnlib.widgets import memory as wm
-
-from exercise_support import assert_each_status, assert_never_raises
 
 
 def _png(fig_alt):
@@ -317,7 +316,7 @@ def test_latch_widget_frames_blit_without_redrawing_the_background(latch_models)
     figure = live.updater
     for v in (4, 8, 12, 3):
         live.controls["marker"].value = v
-        live.result
+        _ = live.result                                   # draws the pending frame
     assert figure.frames >= 4 and figure.backgrounds == 1
 
 
@@ -498,7 +497,7 @@ def test_correct_answers_written_differently_pass(check, answer, capsys):
 def test_lstm_backward_check_names_each_slip(mistake, explanation, capsys):
     def learner(dh, dc, cache):                 # the slip, returned the way a learner would
         out = mistake(dh, dc, cache)
-        return out[0], out[1], out[2], dict(zip(exg._GRAD_KEYS, out[3:]))
+        return out[0], out[1], out[2], dict(zip(exg._GRAD_KEYS, out[3:], strict=True))
     res = exg.check_lstm_step_backward(learner)
     assert res.status == "wrong" and explanation in res.message
     capsys.readouterr()
@@ -508,7 +507,8 @@ def test_lstm_backward_reference_matches_rnnlib_and_finite_differences():
     for case in exg._lstm_backward_cases(3):
         ours = exg.solution_lstm_step_backward(*case)
         theirs = rnnlib.cells.lstm_step_backward(*case)
-        for a, b in zip(exg._flatten_backward(ours), exg._flatten_backward(theirs)):
+        for a, b in zip(exg._flatten_backward(ours), exg._flatten_backward(theirs),
+                        strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
     assert exg._finite_difference_check(exg.solution_lstm_step_backward, seed=5)
     slip = exg._LSTM_BACKWARD_MISTAKES[0][0]
@@ -839,3 +839,14 @@ def test_solutions_print(capsys):
     out = capsys.readouterr().out
     assert "def solution_lstm_step" in out and "math.log" in out
     assert math.isclose(exm.solution_copy_baseline(8, 5, 20), data.copy_task_baseline(8, 5, 20))
+
+
+def test_memory_and_latch_read_the_core_cell_registry():
+    assert dm.CELLS == {rnnlib.cell_label(n): rnnlib.cell_layer(n) for n in ("rnn", "lstm", "gru")}
+    assert list(dm.CELLS) == ["RNN", "LSTM", "GRU"]                 # the labels the notebook shows
+    assert isinstance(dm.make_model("gru", "adding", 3, seed=0).rnn, rnnlib.GRU)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        dm.make_model("transformer", "adding", 3, seed=0)
+    assert dl.train_latch("lstm", steps=0).cell == "LSTM"
+    with pytest.raises(ValueError, match="gated cell"):
+        dl.train_latch("RNN", steps=0)

@@ -31,15 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _checks
-from ..layers import GRU, LSTM
+from ..cell_registry import cell_label, cell_layer
 from ..networks import Linear
 from ..optim import Adam, clip_grad_norm
 
 #: the loss of the best model with no memory: it predicts 0, and Var(U(-1, 1)) = 1/3
 BASELINE = 1.0 / 3.0
-#: the cells this module trains, by the names the notebook uses
-LAYERS = {"LSTM": LSTM, "GRU": GRU}
-#: the gates each cell's trace reports (the LSTM's candidate g and the GRU's n are not gates)
+#: the gated cells of :mod:`rnnlib.cell_registry` this module trains, by label, and the gates
+#: each one's trace reports (the LSTM's candidate g and the GRU's n are not gates)
 GATES = {"LSTM": ("i", "f", "o"), "GRU": ("r", "z")}
 
 
@@ -137,11 +136,13 @@ def train_latch(cell="LSTM", hidden_size=2, T=30, steps=2000, batch_size=32, lr=
     Returns:
         a :class:`LatchModel` with ``losses``, the training loss of every step.
     """
-    if cell not in LAYERS:
-        raise ValueError(f"cell must be one of {list(LAYERS)}, got {cell!r}")
+    layer_class = cell_layer(cell)
+    cell = cell_label(cell)
+    if cell not in GATES:
+        raise ValueError(f"the latch task trains a gated cell, one of {list(GATES)}; got {cell!r}")
     steps = int(steps)
     rng = np.random.default_rng(seed)
-    layer = LAYERS[cell](3, hidden_size, seed=rng)
+    layer = layer_class(3, hidden_size, seed=rng)
     readout = Linear(hidden_size, 1, seed=rng)
     model = LatchModel(cell, layer, readout, int(T))
     params = {**{f"rnn.{k}": v for k, v in layer.params.items()},

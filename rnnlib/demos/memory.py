@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import data
-from ..layers import GRU, LSTM, RNN
+from ..cell_registry import CELL_LABELS, cell_label, cell_layer
 from ..losses import mse_loss, softmax_cross_entropy
 from ..networks import Linear, RecurrentNetwork
 from ..optim import Adam, clip_grad_norm
 
-#: the three cells the notebook compares, by the names the widget shows
-CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
+#: the three cells the notebook compares, by the labels the notebook and the widget show
+#: ("RNN", "LSTM", "GRU"), read from the core's registry (:mod:`rnnlib.cell_registry`)
+CELLS = {CELL_LABELS[name]: cell_layer(name) for name in ("rnn", "lstm", "gru")}
 TASKS = ("adding", "copy")
 #: the copy task's size in the notebook: 3 symbols to remember, each one of 4; the sequence
 #: length T sets the delay, T = 2 * COPY_LENGTH + delay + 1
@@ -82,18 +83,18 @@ def make_model(cell: str, task: str, hidden_size: int, seed, forget_bias: float 
             to this value, so that f = sigma(forget_bias) at the start. None keeps PyTorch's
             initialisation.
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {list(CELLS)}, got {cell!r}")
+    layer_class = cell_layer(cell)          # "RNN", "rnn", ...: a clear ValueError for others
     rng = np.random.default_rng(seed)
-    D, O = (2, 1) if task == "adding" else (COPY_SYMBOLS + 2, COPY_SYMBOLS + 2)
-    layer = CELLS[cell](D, hidden_size, seed=rng)
+    D, n_out = (2, 1) if task == "adding" else (COPY_SYMBOLS + 2, COPY_SYMBOLS + 2)
+    layer = layer_class(D, hidden_size, seed=rng)
     if forget_bias is not None:
-        if cell != "LSTM":
+        if cell_label(cell) != "LSTM":
             raise ValueError("forget_bias applies to an LSTM only")
         H = hidden_size
         layer.params["bias_ih"][H:2 * H] = forget_bias
         layer.params["bias_hh"][H:2 * H] = 0.0
-    return RecurrentNetwork(layer, Linear(hidden_size, O, seed=rng), many_to_one=task == "adding")
+    return RecurrentNetwork(layer, Linear(hidden_size, n_out, seed=rng),
+                            many_to_one=task == "adding")
 
 
 @dataclass
@@ -258,7 +259,7 @@ class Trainer:
     def first_solved_step(self, fraction=SOLVED_FRACTION):
         """The first evaluation step whose held-out loss is below ``fraction`` of the baseline,
         or -1 if none is."""
-        for s, v in zip(self.history.eval_step, self.history.eval_loss):
+        for s, v in zip(self.history.eval_step, self.history.eval_loss, strict=True):
             if v < fraction * self.baseline:
                 return int(s)
         return -1

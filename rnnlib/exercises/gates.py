@@ -20,7 +20,6 @@ out of dc, ...) and names the one the learner made. Every check has three hint l
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..cells import gru_step_forward, lstm_step_backward, lstm_step_forward, sigmoid
@@ -401,7 +400,7 @@ def _finite_difference_check(fn, seed, eps=1e-6, rtol=1e-5, atol=1e-7):
     _, _, cache = lstm_step_forward(*inputs, w_ih, w_hh, b_ih, b_hh)
     with np.errstate(all="ignore"):
         got = fn(dh, dc, cache)
-    for arr, analytic in zip(inputs, got[:3]):
+    for arr, analytic in zip(inputs, got[:3], strict=False):
         numeric = np.zeros_like(arr)
         for idx in np.ndindex(arr.shape):
             keep = arr[idx]

@@ -71,9 +71,10 @@ class LatchFigure(LivePlot):
         return fig
 
     def update(self, traces, **values):
-        for res, art in zip(traces, self.artists):
+        for res, art in zip(traces, self.artists, strict=True):
             t, m, q = res["t"], res["marker"], res["cue"]
-            art["values"].set_segments([[(s, 0.0), (s, v)] for s, v in zip(t, res["value"])])
+            art["values"].set_segments([[(s, 0.0), (s, v)]
+                                        for s, v in zip(t, res["value"], strict=True)])
             art["marked"].set_segments([[(m, 0.0), (m, res["value"][m - 1])]])
             art["title"].set_text(f"{res['cell']}: remember the value at step {m}, "
                                   f"give it at step {q}")

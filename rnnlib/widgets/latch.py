@@ -24,7 +24,8 @@ def compute(models, units, marker, cue, seed):
     T = models[0].T
     marker = min(int(marker), T - 1)
     cue = max(int(cue), marker + 1)
-    return [trace(m, marker=marker, cue=cue, seed=seed, unit=u) for m, u in zip(models, units)]
+    return [trace(m, marker=marker, cue=cue, seed=seed, unit=u)
+            for m, u in zip(models, units, strict=True)]
 
 
 def readout(result, **values):
