@@ -33,7 +33,7 @@ def as_float_array(a, name: str, dtype=np.float64) -> np.ndarray:
 
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise if ``arr`` holds NaN or inf, saying where the first bad entry is."""
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)
         raise NonFiniteError(f"{name} contains {arr[where]} at index {where}; "
@@ -101,3 +101,13 @@ def rng_from(seed) -> np.random.Generator:
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise ValueError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+
+
+def check_cache(cache, keys, owner: str) -> None:
+    """Refuse anything but a cache from ``owner``'s forward pass (a dict holding ``keys``)."""
+    if not isinstance(cache, dict) or any(k not in cache for k in keys):
+        got = ("None" if cache is None else "an empty dict" if cache == {} else
+               f"a dict with keys {sorted(map(str, cache))}" if isinstance(cache, dict) else
+               f"a {type(cache).__name__}")
+        raise ValueError(f"cache must be the dict returned by {owner}.forward "
+                         f"(with keys {sorted(keys)}), got {got}")

@@ -74,6 +74,7 @@ class Bidirectional:
 
     def backward(self, dhs, cache, dstate=None):
         """dhs: (T, B, 2H); dstate: pair or None. Returns dx, (dstate0_fwd, dstate0_bwd), grads."""
+        _checks.check_cache(cache, ["forward", "backward", "x"], "Bidirectional")
         T, B = cache["x"].shape[:2]
         dhs = _checks.check_matrix(dhs, (T, B, self.output_size), "dhs",
                                    self.forward_layer.dtype)
@@ -160,6 +161,10 @@ class Stack:
 
         Returns dx: (T, B, D), dstate0 (list), grads (flat dict like ``params``).
         """
+        if not isinstance(cache, list) or len(cache) != len(self.layers):
+            raise ValueError(f"cache must be the list returned by this Stack's forward (one "
+                             f"cache per layer, {len(self.layers)}), got "
+                             f"{'None' if cache is None else type(cache).__name__}")
         dstates = self._split(dstate, "dstate")
         grads, dstate0 = {}, [None] * len(self.layers)
         d = dhs

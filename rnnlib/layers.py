@@ -25,6 +25,12 @@ from . import _checks
 from .cells import NONLINEARITIES, check_nonlinearity
 
 
+def _describe(obj) -> str:
+    if isinstance(obj, dict):
+        return f"a dict with keys {sorted(map(str, obj))}" if obj else "an empty dict"
+    return repr(obj) if obj is None else f"a {type(obj).__name__}"
+
+
 class RecurrentLayer:
     """What RNN, LSTM and GRU share: parameters, initialisation, validation.
 
@@ -83,18 +89,57 @@ class RecurrentLayer:
         _checks.check_params(self.params, self.param_shapes(), type(self).__name__)
 
     def _check_input(self, x):
+        """x checked and copied: the cache keeps it, safe from later edits of the caller's x."""
         self._check_params()
-        return _checks.check_sequence(x, self.input_size, self.dtype)
+        return _checks.check_sequence(x, self.input_size, self.dtype).copy()
 
     def _initial(self, state, B, name):
         shape = (B, self.hidden_size)
         if state is None:
             return np.zeros(shape, dtype=self.dtype)
-        return _checks.check_matrix(state, shape, name, self.dtype)
+        return _checks.check_matrix(state, shape, name, self.dtype).copy()
 
     def _check_dhs(self, dhs, cache):
         T, B = cache["x"].shape[:2]
         return _checks.check_matrix(dhs, (T, B, self.hidden_size), "dhs", self.dtype)
+
+    # ---- the cache: what forward leaves for backward --------------------------------------------
+    def _config(self) -> str:
+        """Everything besides the weights that decides the numbers: kind, sizes, options, dtype."""
+        return f"{self!r} in {self.dtype.name}"
+
+    def _make_cache(self, **arrays) -> dict:
+        """The cache of one forward pass. It owns its arrays (read-only: nothing the caller does
+        to x, hs or the returned state can change them), names the layer that made it and keeps
+        a copy of the weights it was made with, so that backward can refuse any other."""
+        cache = {}
+        for key, value in arrays.items():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+            elif isinstance(value, dict):
+                for arr in value.values():
+                    arr.flags.writeable = False
+            cache[key] = value
+        cache["made_by"] = self._config()
+        cache["weights"] = {k: v.copy() for k, v in self.params.items()}
+        return cache
+
+    def _check_cache(self, cache) -> None:
+        """Refuse a cache that this layer's forward did not make, with these very weights."""
+        if not isinstance(cache, dict) or "made_by" not in cache:
+            raise ValueError(f"cache must be the dict returned by this layer's forward "
+                             f"(the third value of {type(self).__name__}.forward(x)), "
+                             f"got {_describe(cache)}")
+        if cache["made_by"] != self._config():
+            raise ValueError(f"this cache was made by {cache['made_by']}, not by this "
+                             f"{self._config()}: pass backward the cache of this layer's own "
+                             "forward pass")
+        for key, value in self.params.items():
+            if not np.array_equal(cache["weights"][key], value):
+                raise ValueError(f"the weights have changed since the forward pass that made "
+                                 f"this cache ({key!r} differs): the gradients would mix two "
+                                 "sets of weights. Run forward again with the current weights "
+                                 "(or backward before you update them)")
 
 
 class RNN(RecurrentLayer):
@@ -140,8 +185,26 @@ class RNN(RecurrentLayer):
             for t in range(T):
                 hs[t] = f(x_proj[t] + h @ w_hh_t)
                 h = hs[t]
-        cache = {"x": x, "h0": h0, "hs": hs}
-        return hs, hs[-1].copy(), cache
+        cache = self._make_cache(x=x, h0=h0, hs=hs)
+        return hs.copy(), hs[-1].copy(), cache
+
+    def cache_from_states(self, x, hs, h0=None) -> dict:
+        """A cache for :meth:`backward` built from a forward pass you ran yourself: its inputs
+        ``x`` (T, B, D), hidden states ``hs`` (T, B, H) and initial state ``h0`` (B, H; zeros
+        when None). BPTT of an RNN needs nothing else besides the weights, which must be this
+        layer's (the states are taken on trust: they are not recomputed)."""
+        x = self._check_input(x)
+        T, B, _ = x.shape
+        hs = _checks.check_matrix(hs, (T, B, self.hidden_size), "hs", self.dtype).copy()
+        return self._make_cache(x=x, h0=self._initial(h0, B, "h0"), hs=hs)
+
+    def _open_cache(self, cache):
+        # a hand-made {"x", "h0", "hs"} dict (older course code builds these) is accepted as
+        # cache_from_states would build it; everything else must come from forward
+        if isinstance(cache, dict) and "made_by" not in cache and set(cache) == {"x", "h0", "hs"}:
+            return self.cache_from_states(cache["x"], cache["hs"], cache["h0"])
+        self._check_cache(cache)
+        return cache
 
     def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
         """Backpropagation through time.
@@ -157,6 +220,7 @@ class RNN(RecurrentLayer):
             dx: (T, B, D), dstate0: (B, H) = dL/dh_0, grads: dict like ``params``
             (and dh_total when asked).
         """
+        cache = self._open_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, h0, hs = cache["x"], cache["h0"], cache["hs"]
         T, B, D = x.shape
@@ -250,9 +314,9 @@ class LSTM(RecurrentLayer):
                 np.multiply(o, tanh_cs[t], out=hs[t])          # h_t = o * tanh(c_t)
                 h, c = hs[t], cs[t]
         gates = {name: acts[:, :, k * H:(k + 1) * H] for k, name in enumerate(self.gate_names)}
-        cache = {"x": x, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "tanh_cs": tanh_cs,
-                 "gates": gates, "acts": acts}
-        return hs, (hs[-1].copy(), cs[-1].copy()), cache
+        cache = self._make_cache(x=x, h0=h0, c0=c0, hs=hs, cs=cs, tanh_cs=tanh_cs,
+                                 gates=gates, acts=acts)
+        return hs.copy(), (hs[-1].copy(), cs[-1].copy()), cache
 
     def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
         """Backpropagation through time for the LSTM.
@@ -265,6 +329,7 @@ class LSTM(RecurrentLayer):
         Returns:
             dx: (T, B, D), dstate0: (dL/dh_0, dL/dc_0), grads (and dh_total when asked).
         """
+        self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, hs, tanh_cs, acts = cache["x"], cache["hs"], cache["tanh_cs"], cache["acts"]
         T, B, D = x.shape
@@ -344,6 +409,10 @@ class GRU(RecurrentLayer):
         self.reset_after = reset_after
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
 
+    def __repr__(self):
+        extra = "" if self.reset_after else ", reset_after=False"
+        return f"GRU(input_size={self.input_size}, hidden_size={self.hidden_size}{extra})"
+
     def forward(self, x, state0=None):
         """Run the GRU over a sequence.
 
@@ -398,9 +467,9 @@ class GRU(RecurrentLayer):
                 hs[t] += n
                 h = hs[t]
         gates = {name: acts[:, :, k * H:(k + 1) * H] for k, name in enumerate(self.gate_names)}
-        cache = {"x": x, "h0": h0, "hs": hs, "gates": gates, "acts": acts,
-                 "ah_n": ah[:, :, 2 * H:], "rh": rh}
-        return hs, hs[-1].copy(), cache
+        cache = self._make_cache(x=x, h0=h0, hs=hs, gates=gates, acts=acts,
+                                 ah_n=ah[:, :, 2 * H:], rh=rh)
+        return hs.copy(), hs[-1].copy(), cache
 
     def backward(self, dhs, cache, dstate=None, return_hidden_grads=False):
         """Backpropagation through time for the GRU.
@@ -412,6 +481,7 @@ class GRU(RecurrentLayer):
         Returns:
             dx: (T, B, D), dstate0: (B, H), grads (and dh_total when asked).
         """
+        self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
         x, hs, acts, ah_n = cache["x"], cache["hs"], cache["acts"], cache["ah_n"]
         T, B, D = x.shape

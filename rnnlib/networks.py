@@ -56,13 +56,19 @@ class Linear:
             raise ValueError(f"h has {h.shape[-1] if h.ndim else 0} features, "
                              f"this layer expects {self.in_features}")
         _checks.check_finite(h, "h")
+        h = h.copy()                     # the cache's own: later edits of the caller's h are safe
+        h.flags.writeable = False
         with np.errstate(over="ignore", invalid="ignore"):
             y = h @ self.params["weight"].T + self.params["bias"]
         return y, {"h": h}
 
     def backward(self, dy, cache):
         """dy: (..., O). Returns dh: (..., H) and grads summed over all leading axes."""
+        _checks.check_cache(cache, ["h"], "Linear")
         h = cache["h"]
+        if h.shape[-1] != self.in_features:
+            raise ValueError(f"this cache was made by a Linear with {h.shape[-1]} inputs, not by "
+                             f"this {self!r}")
         dy = _checks.check_matrix(dy, h.shape[:-1] + (self.out_features,), "dy", self.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             dy2 = dy.reshape(-1, self.out_features)
@@ -117,6 +123,7 @@ class RecurrentNetwork:
 
     def backward(self, dys, cache, dstate=None):
         """dys: like ys. Returns dx: (T, B, D), dstate0, grads (like ``params``)."""
+        _checks.check_cache(cache, ["rnn", "head", "hs"], "RecurrentNetwork")
         dtop, g_head = self.head.backward(dys, cache["head"])
         if self.many_to_one:       # only the last step has a loss: dL/dh_t = 0 from outputs t < T
             dhs = np.zeros_like(cache["hs"])
@@ -184,7 +191,7 @@ class JordanNetwork:
     def forward(self, x, state0=None):
         """x: (T, B, D); state0: y_0 (B, O) or None. Returns ys (T, B, O), y_T, cache."""
         _checks.check_params(self.params, self.param_shapes(), "JordanNetwork")
-        x = _checks.check_sequence(x, self.input_size, self.dtype)
+        x = _checks.check_sequence(x, self.input_size, self.dtype).copy()
         T, B, _ = x.shape
         y = y0 = (np.zeros((B, self.output_size), self.dtype) if state0 is None else
                   _checks.check_matrix(state0, (B, self.output_size), "state0", self.dtype))
@@ -197,15 +204,21 @@ class JordanNetwork:
             for t in range(T):
                 hs[t] = f(x_proj[t] + y @ p["weight_yh"].T)   # the output is the memory
                 y = ys[t] = hs[t] @ p["weight_hy"].T + p["bias_y"]
-        return ys, ys[-1].copy(), {"x": x, "y0": y0, "hs": hs, "ys": ys}
+        y0 = np.array(y0, copy=True)
+        return ys.copy(), ys[-1].copy(), {"x": x, "y0": y0, "hs": hs, "ys": ys}
 
     def backward(self, dys, cache, dstate=None):
         """dys: (T, B, O) dL/dy_t; dstate: dL/dy_T from later (or None).
 
         Returns dx: (T, B, D), dL/dy_0: (B, O), grads (like ``params``).
         """
+        _checks.check_cache(cache, ["x", "y0", "hs", "ys"], "JordanNetwork")
         x, hs, ys = cache["x"], cache["hs"], cache["ys"]
         T, B, D = x.shape
+        if (x.shape[2], hs.shape[2], ys.shape[2]) != (self.input_size, self.hidden_size,
+                                                       self.output_size):
+            raise ValueError(f"this cache was made by a JordanNetwork of sizes (D, H, O) = "
+                             f"{(x.shape[2], hs.shape[2], ys.shape[2])}, not by this {self!r}")
         H, O = self.hidden_size, self.output_size
         dys = _checks.check_matrix(dys, (T, B, O), "dys", self.dtype)
         dy_next = (np.zeros((B, O), self.dtype) if dstate is None else

@@ -16,6 +16,15 @@ package latex2mathml is installed; without it the TeX source is shown as it is w
 marked <span class="tex">. Every figure's alt text (rnnlib.plots.show stores it in the output's
 metadata) becomes the <img alt>. Links between notebooks point at their pages; links to other
 files of the repository point at the repository (--repo, default a placeholder).
+
+The notebooks and their order come from the course registry, rnnlib/syllabus.py.
+
+Where it writes: --out DIR, else $COURSE_ARTIFACTS/site when COURSE_ARTIFACTS is set, else site/
+in the repository. The build never deletes a folder: it writes a marker file (.course-site.json)
+listing the pages it wrote, and a later build replaces and removes only those. It refuses a
+folder that is not empty and has no marker, the repository itself, any folder above it, and any
+folder holding notebooks or a .git; on a read-only checkout it says which folder must be
+writable and how to choose another (exit code 2).
 """
 from __future__ import annotations
 
@@ -27,12 +36,16 @@ import os
 import pathlib
 import posixpath
 import re
-import shutil
 import sys
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import _safe_output  # noqa: E402
+from _safe_output import OutputError, OwnedFolder  # noqa: E402
+
 NOTEBOOKS = ROOT / "notebooks"
+HOW_TO_CHOOSE = "--out DIR (or COURSE_ARTIFACTS=DIR: the site then goes to DIR/site)"
 TEACHING = ROOT / "docs" / "teaching.md"
 DEFAULT_REPO = os.environ.get("COURSE_REPO", "OWNER/REPO")  # the GitHub owner/name: a placeholder
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -271,16 +284,39 @@ def _repo_rel(path: pathlib.Path) -> str:
 
 # -- the whole site ----------------------------------------------------------------------------
 
+def default_out() -> pathlib.Path:
+    """--out's default: $COURSE_ARTIFACTS/site when COURSE_ARTIFACTS is set, else site/."""
+    if os.environ.get(_safe_output.ARTIFACTS_ENV, "").strip():
+        return _safe_output.artifacts_dir() / "site"
+    return ROOT / "site"
+
+
+def registered_notebooks() -> list[pathlib.Path]:
+    """The course's notebooks in reading order, from the registry (rnnlib/syllabus.py)."""
+    sys.path.insert(0, str(ROOT))
+    from rnnlib import syllabus
+    paths = [NOTEBOOKS / nb.filename for nb in syllabus.NOTEBOOKS]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise OutputError(f"registered in rnnlib/syllabus.py but not in notebooks/: {', '.join(missing)}")
+    return paths
+
+
 def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True) -> dict:
-    """Write the site into ``out``; return a report (pages, figures, alt gaps, maths)."""
+    """Write the site into ``out``; return a report (pages, figures, alt gaps, maths).
+
+    ``notebooks``: paths in page order (default: the registry's). ``out`` must be new, empty, or
+    a folder an earlier build made (see the module docstring); OutputError otherwise."""
     import nbformat
-    out = pathlib.Path(out)
-    notebooks = [pathlib.Path(p) for p in (notebooks if notebooks is not None else sorted(NOTEBOOKS.glob("*.ipynb")))]
-    out.mkdir(parents=True, exist_ok=True)
+    notebooks = [pathlib.Path(p) for p in (notebooks if notebooks is not None else registered_notebooks())]
+    has_teaching = bool(teaching) and pathlib.Path(teaching).exists()
+    folder = OwnedFolder(out, HOW_TO_CHOOSE)
+    folder.claim([f"{p.stem}.html" for p in notebooks] + ["index.html"]
+                 + (["teaching.html"] if has_teaching else []))
     MATH.__init__()
     exporter = make_exporter()
     pages = {_repo_rel(p): f"{p.stem}.html" for p in notebooks}
-    if teaching and pathlib.Path(teaching).exists():
+    if has_teaching:
         pages[_repo_rel(pathlib.Path(teaching))] = "teaching.html"
     report = {"pages": [], "figures": 0, "missing_alt": [], "widgets": 0, "math": {}, "repo": repo}
     entries = []
@@ -306,18 +342,18 @@ def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True)
                                                             rel if rel.startswith("notebooks/") else None, repo)}}
         body, _ = exporter.from_notebook_node(nbformat.from_dict(nb), resources=resources)
         body = rewrite_links(body, posixpath.dirname(rel), pages, repo)
-        (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
+        folder.write(f"{path.stem}.html", body)
         report["pages"].append(f"{path.stem}.html")
         entries.append((path, title, goals, rel))
-    if teaching and pathlib.Path(teaching).exists():
+    if has_teaching:
         teaching = pathlib.Path(teaching)
         body = markdown_to_html(teaching.read_text(encoding="utf-8"), path=str(teaching.parent))
         body = rewrite_links(body, posixpath.dirname(_repo_rel(teaching)), pages, repo)
-        (out / "teaching.html").write_text(standalone_page("Teacher's guide", body), encoding="utf-8")
+        folder.write("teaching.html", standalone_page("Teacher's guide", body))
         report["pages"].append("teaching.html")
-    (out / "index.html").write_text(index_page(entries, repo, has_teaching="teaching.html" in report["pages"]),
-                                    encoding="utf-8")
+    folder.write("index.html", index_page(entries, repo, has_teaching="teaching.html" in report["pages"]))
     report["pages"].insert(0, "index.html")
+    report["removed"] = folder.finish()  # pages of an earlier build that this one did not write
     report["math"] = {"converter": "latex2mathml (MathML)" if mathml_available() else "none: TeX source shown",
                       "mathml": MATH.mathml, "fallback": len(MATH.fallback),
                       "fallback_examples": MATH.fallback[:5]}
@@ -376,14 +412,22 @@ def markdown_inline(text: str) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
-    parser.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
+    parser.add_argument("--out", default=None,
+                        help="output folder: new, empty, or made by an earlier build "
+                             "(default: $COURSE_ARTIFACTS/site if set, else site/)")
     parser.add_argument("--repo", default=DEFAULT_REPO,
                         help="GitHub OWNER/NAME for Binder and source links (default: $COURSE_REPO or a placeholder)")
     args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    if out.exists():
-        shutil.rmtree(out)
-    report = build(out, args.notebooks or None, repo=args.repo)
+    out = pathlib.Path(args.out).expanduser() if args.out else default_out()
+    try:
+        report = build(out, args.notebooks or None, repo=args.repo)
+    except OutputError as err:
+        print(f"site: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # e.g. the disk filled up during the build
+        print(f"site: cannot write the site to {out}: {err}.\n  Choose another folder with "
+              f"{HOW_TO_CHOOSE}.", file=sys.stderr)
+        return 2
     print(f"site: {len(report['pages'])} pages in {out} ({report['figures']} figures, "
           f"{report['widgets']} widgets shown as their static figure)")
     m = report["math"]

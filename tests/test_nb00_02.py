@@ -16,7 +16,12 @@ import pytest
 import rnnlib
 import inspect
 
-from exercise_support import assert_each_status, assert_never_raises, first_output
+from exercise_support import (
+    assert_each_status,
+    assert_names_mistake,
+    assert_never_raises,
+    first_output,
+)
 from rnnlib import analysis, cells
 from rnnlib.demos import bptt as dbptt
 from rnnlib.demos import unfolding as dunf
@@ -39,6 +44,17 @@ def quiet():
 
 def close(a, b, tol=1e-12):
     return np.allclose(a, b, rtol=tol, atol=tol)
+
+
+def _float32(solution):
+    """A correct answer computed in float32 from float32 inputs."""
+    def learner(*args):
+        args32 = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args]
+        out = solution(*args32)
+        if isinstance(out, tuple):
+            return tuple(np.asarray(o, dtype=np.float32) for o in out)
+        return np.asarray(out, dtype=np.float32)
+    return learner
 
 
 # =============================================================================================
@@ -424,7 +440,7 @@ def test_widget_callbacks_are_fast(factory, control, values):
 
 
 CHECKS = [
-    (ex_unf.check_to_course_notation, ex_unf.solution_to_course_notation),
+    (ex_unf.check_from_article, ex_unf.solution_from_article),
     (ex_unf.check_count_parameters, ex_unf.solution_count_parameters),
     (ex_unf.check_rnn_forward, ex_unf.solution_rnn_forward),
     (ex_unf.check_jordan_step, ex_unf.solution_jordan_step),
@@ -446,13 +462,32 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-def test_common_mistakes_are_caught(capsys):
-    # b_h is the sum of PyTorch's two biases, not one of them
-    assert ex_unf.check_to_course_notation(
-        lambda p: (p["weight_ih"], p["weight_hh"], p["bias_ih"])).status == "wrong"
-    # off by one in the exponent
-    assert ex_unf.check_nudge_effect(lambda w, T: float(w) ** np.arange(1, T + 1)).status == "wrong"
-    # overwriting instead of summing the shared weights' terms
+def _article_answer(change):
+    return lambda U, W, V, b, c: change(ex_unf.solution_from_article(U, W, V, b, c), U, W, V, b, c)
+
+
+SLIPS = [   # (check, learner's answer with the slip, the words that name it)
+    *[(ex_unf.check_from_article, _article_answer(change), why)
+      for change, why in ex_unf._ARTICLE_SLIPS],
+    *[(ex_unf.check_count_parameters, slip, why) for slip, why in ex_unf._COUNT_MISTAKES],
+    *[(ex_unf.check_rnn_forward, slip, why) for slip, why in ex_unf._FORWARD_MISTAKES],
+    *[(ex_unf.check_jordan_step, slip, why) for slip, why in ex_unf._JORDAN_MISTAKES],
+    *[(ex_unf.check_nudge_effect, slip, why) for slip, why in ex_unf._NUDGE_MISTAKES],
+    *[(ex_bptt.check_step_backward, slip, why) for slip, why in ex_bptt._STEP_MISTAKES],
+    *[(ex_bptt.check_bptt, slip, why) for slip, why in ex_bptt._BPTT_MISTAKES],
+    *[(ex_bptt.check_truncated_reach, slip, why) for slip, why in ex_bptt._REACH_MISTAKES],
+]
+
+
+@pytest.mark.parametrize("check,slip,words", SLIPS,
+                         ids=[f"{c.__name__}-{k}" for k, (c, _, _) in enumerate(SLIPS)])
+def test_each_usual_slip_is_caught_and_named(check, slip, words, capsys):
+    assert_names_mistake(check, slip, words)
+    capsys.readouterr()
+
+
+def test_slips_written_independently_are_named_too(capsys):
+    """The slips as a learner would write them (not built from the module's own variants)."""
     def bptt_overwrite(dhs, x, h0, hs, W_xh, W_hh):
         dh_next = np.zeros_like(h0)
         for t in reversed(range(len(x))):
@@ -460,10 +495,102 @@ def test_common_mistakes_are_caught(capsys):
             da = (dhs[t] + dh_next) * (1 - hs[t] ** 2)
             dW_xh, dW_hh, db, dh_next = da.T @ x[t], da.T @ h_prev, da.sum(0), da @ W_hh
         return dW_xh, dW_hh, db, dh_next
-    assert ex_bptt.check_bptt(bptt_overwrite).status == "wrong"
-    # forgetting that truncation starts at the chunk boundary
-    assert ex_bptt.check_truncated_reach(
-        lambda T, k, i: (np.arange(1, T + 1) <= i).astype(float)).status == "wrong"
+
+    def bptt_negative_index(dhs, x, h0, hs, W_xh, W_hh):
+        out = [np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(len(W_hh))]
+        dh = np.zeros_like(h0)
+        for t in range(len(x) - 1, -1, -1):
+            da = (dhs[t] + dh) * (1 - hs[t] * hs[t])
+            out[0] += np.einsum("bh,bd->hd", da, x[t])
+            out[1] += np.einsum("bh,bk->hk", da, hs[t - 1])        # hs[-1] at t = 0
+            out[2] += da.sum(0)
+            dh = da @ W_hh
+        return (*out, dh)
+
+    assert_names_mistake(ex_bptt.check_bptt, bptt_overwrite, "overwrites")
+    assert_names_mistake(ex_bptt.check_bptt, bptt_negative_index, "negative index")
+    assert_names_mistake(ex_bptt.check_truncated_reach,
+                         lambda T, k, i: np.array([float(i - k < t <= i) for t in range(1, T + 1)]),
+                         "sliding window")
+    assert_names_mistake(ex_unf.check_count_parameters,
+                         lambda D, H, O: H * (D + H + 1) + O * (H + 1), "one bias short")
+    capsys.readouterr()
+
+
+def _rnn_forward_einsum(x, h0, W_xh, W_hh, b_h):
+    hs = np.empty(x.shape[:2] + (len(W_hh),))
+    h = h0
+    for t in range(len(x)):
+        h = np.tanh(np.einsum("hd,bd->bh", W_xh, x[t]) + (W_hh @ h.T).T + b_h)
+        hs[t] = h
+    return hs
+
+
+def _jordan_columns(x_t, y_prev, W_xh, W_yh, b_h, W_hy, b_y):
+    h = np.tanh(W_xh @ x_t.T + W_yh @ y_prev.T + b_h[:, None])      # columns are sequences
+    return h.T, (W_hy @ h + b_y[:, None]).T
+
+
+def _nudge_loop(w, T):
+    out, change = [], 1.0
+    for _ in range(T):
+        out.append(change)
+        change *= w
+    return out                                                       # a plain list
+
+
+def _step_backward_einsum(dh, x, h_prev, h, W_xh, W_hh):
+    da = dh - dh * h * h
+    return (np.einsum("bh,hd->bd", da, W_xh), np.einsum("bh,hk->bk", da, W_hh),
+            np.einsum("bh,bd->hd", da, x), np.einsum("bh,bk->hk", da, h_prev),
+            np.einsum("bh->h", da))
+
+
+def _bptt_deltas_first(dhs, x, h0, hs, W_xh, W_hh):
+    """Another order: all the pre-activation gradients first, then every weight at once."""
+    T = len(x)
+    das = np.zeros_like(hs)
+    dh = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        das[t] = (dhs[t] + dh) * (1 - hs[t] ** 2)
+        dh = das[t] @ W_hh
+    h_prevs = np.concatenate([h0[None], hs[:-1]])
+    return (np.einsum("tbh,tbd->hd", das, x), np.einsum("tbh,tbk->hk", das, h_prevs),
+            das.sum(axis=(0, 1)), dh)
+
+
+def _reach_loop(T, k, i):
+    chunks = [range(s, min(s + k, T + 1)) for s in range(1, T + 1, k)]
+    mine = next(c for c in chunks if i in c)
+    return [1 if (t in mine and t <= i) else 0 for t in range(1, T + 1)]
+
+
+DIFFERENT_BUT_RIGHT = [
+    (ex_unf.check_from_article, lambda U, W, V, b, c: {
+        "out.bias": c, "out.weight": V, "rnn.weight_hh": W, "rnn.weight_ih": U,
+        "rnn.bias_ih": 0.25 * b, "rnn.bias_hh": 0.75 * b}),                 # another bias split
+    (ex_unf.check_from_article, lambda U, W, V, b, c: {
+        k: v.astype(np.float32) for k, v in ex_unf.solution_from_article(U, W, V, b, c).items()}),
+    (ex_unf.check_count_parameters, lambda D, H, O: (D + H + 2) * H + (H + 1) * O),
+    (ex_unf.check_rnn_forward, _rnn_forward_einsum),
+    (ex_unf.check_rnn_forward, _float32(ex_unf.solution_rnn_forward)),
+    (ex_unf.check_jordan_step, _jordan_columns),
+    (ex_unf.check_nudge_effect, _nudge_loop),
+    (ex_bptt.check_step_backward, _step_backward_einsum),
+    (ex_bptt.check_step_backward, _float32(ex_bptt.solution_step_backward)),
+    (ex_bptt.check_bptt, _bptt_deltas_first),
+    (ex_bptt.check_bptt, _float32(_bptt_deltas_first)),
+    (ex_bptt.check_truncated_reach, _reach_loop),
+    (ex_bptt.check_truncated_reach, lambda T, k, i: np.isin(
+        np.arange(1, T + 1), np.arange((i - 1) // k * k + 1, i + 1))),      # booleans
+]
+
+
+@pytest.mark.parametrize("check,answer", DIFFERENT_BUT_RIGHT,
+                         ids=[f"{c.__name__}-{k}" for k, (c, _) in enumerate(DIFFERENT_BUT_RIGHT)])
+def test_correct_but_different_answers_pass(check, answer, capsys):
+    result = check(answer)
+    assert result.passed, result.message
     capsys.readouterr()
 
 
@@ -496,17 +623,6 @@ from rnnlib.exercises import _feedback as fb  # noqa: E402
 from rnnlib.exercises import gates as ex_gates  # noqa: E402
 from rnnlib.exercises import gradients as ex_grad  # noqa: E402
 from rnnlib.exercises import hint, predict  # noqa: E402
-
-
-def _float32(solution):
-    """A correct answer computed in float32 from float32 inputs."""
-    def learner(*args):
-        args32 = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args]
-        out = solution(*args32)
-        if isinstance(out, tuple):
-            return tuple(np.asarray(o, dtype=np.float32) for o in out)
-        return np.asarray(out, dtype=np.float32)
-    return learner
 
 
 def test_a_runaway_answer_is_stopped_and_the_kernel_stays_usable(monkeypatch, capsys):
@@ -754,3 +870,26 @@ def test_predict_judges_and_explains_without_raising(kwargs, status, words, caps
     assert res.status == status and res.passed == (status == "passed")
     assert words in out and out == res.message + "\n"
     assert ("Because of this" in out) == (status in ("passed", "wrong"))
+
+
+@pytest.mark.parametrize("name", ["01_unfolding", "02_bptt"])
+def test_notebook_predictions_ship_unmade(name):
+    """01 and 02 each ask for one prediction before a cell runs, and ship without it."""
+    cells_ = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    code = [c for c in cells_ if c["cell_type"] == "code"]
+    asks = [c for c in code if "".join(c["source"]).startswith("my_prediction = ...")]
+    judges = [c for c in code if "predict(" in "".join(c["source"])]
+    assert len(asks) == 1 and len(judges) == 1
+    out = "".join("".join(o.get("text", "")) for o in judges[0].get("outputs", []))
+    assert "⏳ prediction" in out and "not made yet" in out
+
+
+@pytest.mark.parametrize("name", ["00_course_map", "01_unfolding", "02_bptt"])
+def test_notebooks_end_with_references_and_use_the_course_notation(name):
+    cells_ = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "".join(cells_[-1]["source"]).startswith("## References")
+    markdown = "\n".join("".join(c["source"]) for c in cells_ if c["cell_type"] == "markdown")
+    for old in ("h_t = f(W_{xh}", "h_t = f(a_t)", "f'(a_", "g_t = \\partial", "W_{hy}^\\top g_t"):
+        assert old not in markdown, old          # φ is the activation, e_t the output gradient
+    assert "seed 00" not in markdown.lower()
+

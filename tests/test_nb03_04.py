@@ -244,12 +244,74 @@ def test_training_catches_the_optimisers_divergence_error():
     assert run["diverged_at"] is not None and run["reason"]
 
 
+def test_training_divergence_is_caught_as_nonfinite_error_only(monkeypatch):
+    """A NonFiniteError ends a run as a divergence; any other ValueError is a bug and propagates."""
+    run = dclip.train_forecaster(lr=0.5, max_norm=None, steps=30)
+    assert run["diverged_at"] == 20 and isinstance(run["reason"], str)
+
+    def broken(*args, **kwargs):
+        raise ValueError("x has 7 features, this layer expects 3")
+    monkeypatch.setattr(dclip, "mse_loss", broken)
+    with pytest.raises(ValueError, match="7 features"):
+        dclip.train_forecaster(lr=0.5, steps=3)
+
+
+def test_river_forecasting_task_is_next_day_of_the_standardised_series():
+    x, y, baseline = dclip.river_forecasting_task(T=30)
+    assert x.shape == y.shape == (30, 36, 1) and not x.flags.writeable
+    assert np.array_equal(x[1:], y[:-1])                    # the target is the next day
+    assert baseline == pytest.approx(float(np.mean((y - x) ** 2)), rel=1e-15)
+    series = rnnlib.data.river_levels(3 * 365, seed=0)
+    z = (series - series.mean()) / series.std()
+    assert x[0, 0, 0] == pytest.approx(z[0], rel=1e-12)
+
+
+def test_describe_run_states_verdicts_with_margins():
+    runs = {mu: dclip.train_forecaster(lr=0.5, max_norm=mu, steps=300) for mu in (0.05, 5.0)}
+    words = {mu: dclip.describe_run(r) for mu, r in runs.items()}
+    assert words[0.05] == {"diverged": "no", "final": "below the baseline",
+                           "clipped": "most (over 3/4)", "dead": "a few (≤ 5 of 16)"}
+    assert words[5.0]["final"] == "1.00 (a constant forecast)" and words[5.0]["dead"] == "all 16"
+    raw = dclip.describe_run(dclip.train_forecaster(lr=0.5, steps=30))
+    assert raw == {"diverged": "at step 20", "final": "inf or NaN", "clipped": "no clipping",
+                   "dead": "-"}
+    assert dclip._share_words(0, 300) == "none" and dclip._share_words(9, 300).startswith("a few")
+    assert dclip._share_words(74, 300) == "under a quarter"
+    assert dclip._share_words(226, 300) == "most (over 3/4)"
+    assert dclip._share_words(150, 300) == "a quarter to 3/4"
+
+
+def test_step_sizes_under_clipping_sgd_momentum_adam():
+    r = dclip.step_size_runs(max_norm=0.5, lr_sgd=0.5, momentum=0.9, lr_adam=0.01, steps=60)
+    sgd, mom = r["sgd"], r["momentum"]
+    assert r["sgd_bound"] == 0.25 and r["momentum_bound"] == pytest.approx(2.5)
+    # plain SGD: ||step|| = lr * ||clipped gradient|| <= lr * mu, with equality when clipped
+    assert np.all(sgd["step_norms"] <= 0.25 * (1 + 1e-12))
+    clipped = sgd["norms"] > 0.5
+    assert np.allclose(sgd["step_norms"][clipped], 0.25, rtol=1e-5)
+    # momentum: longer than lr * mu, never beyond lr * mu / (1 - beta)
+    assert mom["step_norms"].max() > 0.25 and np.all(mom["step_norms"] < 2.5)
+    # Adam: the first step is -lr * sign(g) per weight, whatever the threshold
+    firsts = [run["step_norms"][0] for run in r["adam"].values()]
+    assert np.allclose(firsts, firsts[-1], rtol=1e-3)
+    assert all(run["step_max"][0] == pytest.approx(0.01, rel=1e-6) for run in r["adam"].values())
+    assert all(run["step_max"].max() < 1.2 * 0.01 for run in r["adam"].values())
+    with pytest.raises(ValueError, match="optimizer"):
+        dclip.train_forecaster(steps=2, optimizer="rmsprop")
+
+
+def test_step_sizes_are_the_parameter_changes():
+    run = dclip.train_forecaster(lr=0.01, max_norm=1.0, steps=3, optimizer="adam")
+    assert run["optimizer"] == "adam" and run["momentum"] == 0.0
+    assert np.all(np.isfinite(run["step_norms"])) and np.all(run["step_max"] <= run["step_norms"])
+
+
 # =============================================================================================
 # Figures
 
 
 @pytest.mark.parametrize("name", ["seed", "decay", "decay_overflow", "matrix", "saturation",
-                                  "spectral", "clipping", "cliff", "training"])
+                                  "spectral", "clipping", "cliff", "training", "step_sizes"])
 def test_figures_draw_with_alt_text(name):
     with no_warnings():
         if name == "seed":
@@ -279,6 +341,9 @@ def test_figures_draw_with_alt_text(name):
         elif name == "cliff":
             fig, alt = pclip.cliff_figure(dclip.cliff_surface(), dclip.descent_path(),
                                           dclip.descent_path(max_norm=1.0), dclip.cliff_section())
+        elif name == "step_sizes":
+            fig, alt = pclip.step_size_figure(dclip.step_size_runs(steps=20))
+            assert "0.25" in alt and "2.5" in alt
         else:
             fig, alt = pclip.training_figure(dclip.train_forecaster(steps=60),
                                              dclip.train_forecaster(max_norm=0.5, steps=60))
@@ -535,5 +600,5 @@ def test_notebook_03_prints_the_seed_check():
 def test_notebook_04_prints_the_clipping_facts():
     out = _printed(_notebook("04_gradient_clipping"))
     assert "global norm     5.000000   1.000000" in out
-    assert "step 20: rnnlib raised ValueError" in out
+    assert "step 20: rnnlib raised NonFiniteError" in out
     assert "the first inf at time step 5 of the sequence, the first NaN at step 6" in out

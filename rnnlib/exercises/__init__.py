@@ -34,10 +34,21 @@ Predict, then run
     the guess must be one of them. Numbers count as right within ``rel_tol`` (relative), by
     default within a factor of 3 (the right order of magnitude).
 
-``solution(fn)`` prints the source of a reference solution.
+``solution(fn)`` prints the source of a reference solution. A check that adapts the learner's
+answer before comparing it (e.g. a returned dict of parameters run through a network) raises
+``AnswerError(message, status)`` from its adapter to report what kind of answer was expected.
 """
 
-from ._feedback import HINT_LEVELS, CheckResult, hint, known_mistakes, predict, run_check, solution
+from ._feedback import (
+    HINT_LEVELS,
+    AnswerError,
+    CheckResult,
+    hint,
+    known_mistakes,
+    predict,
+    run_check,
+    solution,
+)
 
-__all__ = ["CheckResult", "HINT_LEVELS", "hint", "known_mistakes", "predict", "run_check",
-           "solution"]
+__all__ = ["AnswerError", "CheckResult", "HINT_LEVELS", "hint", "known_mistakes", "predict",
+           "run_check", "solution"]

@@ -83,6 +83,16 @@ class CheckResult:
         return f"CheckResult(passed={self.passed}, status={self.status!r})"
 
 
+class AnswerError(Exception):
+    """Raised by a check's adapter around the learner's function (e.g. one that turns a returned
+    dict into arrays) to say what is wrong with the *kind* of answer; the check reports
+    ``status`` ("type" or "shape") with this message and no code location."""
+
+    def __init__(self, message, status="type"):
+        super().__init__(message)
+        self.status = status
+
+
 # =============================================================================================
 # Small, safe helpers
 
@@ -530,6 +540,8 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
             outcome = "timeout"
         except NotImplementedError:
             outcome = "not attempted"
+        except AnswerError as exc:
+            outcome = exc
         except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
             outcome = exc
         except BaseException as exc:  # noqa: BLE001 - the learner's bug, explained
@@ -546,6 +558,9 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
         if outcome == "not attempted":
             return report(False, "not attempted", f"{name}: not attempted yet. Replace the "
                           "`raise NotImplementedError` with your code, then run this check again.")
+        if isinstance(outcome, AnswerError):
+            return report(False, outcome.status, f"{name}: {_safe_str(outcome)} (test case {k})",
+                          k, note=note)
         if isinstance(outcome, SystemExit):
             return report(False, "error", f"{name}: your function called sys.exit() (or raised "
                           f"SystemExit) on test case {k}. A function should return its "

@@ -15,9 +15,9 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import FancyArrowPatch
 
+from ._text import plain_log_ticks, power_of_ten, sub, text_ticks
 from .style import PALETTE, grid_figure, new_figure
-from .unfolding import (draw_unrolled, finish_diagram, plain_log_ticks,
-                        power_of_ten, sub, text_ticks)
+from .unfolding import draw_unrolled, finish_diagram
 
 GRAD_COLOR = PALETTE["vermillion"]
 

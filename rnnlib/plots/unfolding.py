@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
-from matplotlib.ticker import NullLocator
 
+from ._text import plain_log_ticks, power_of_ten, sub, text_ticks  # noqa: F401 (re-exported)
 from .style import PALETTE, grid_figure, new_figure
 
 #: how each weight matrix is drawn: colour, line style, label
@@ -27,65 +27,6 @@ WEIGHT_STYLE = {
 NODE_FILL = {"h": "#D6EAF8", "x": "#FDEBD0", "y": "#D5F5E3", "h0": "#EEEEEE"}
 _DX = 1.6          # horizontal distance between time steps in the unrolled chain
 _Y_IN, _Y_OUT = -1.25, 1.25
-
-
-_SUBSCRIPT = str.maketrans("0123456789+-=()aehklmnoprstuvxyij", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚᵣₛₜᵤᵥₓᵧᵢⱼ")
-
-
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def power_of_ten(exponent: int) -> str:
-    """``10⁻³`` as plain text (log-axis tick labels without mathtext)."""
-    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-
-
-def plain_log_ticks(ax, lo_exp, hi_exp, step=1, axis="y"):
-    """Fixed decade ticks 10^lo..10^hi labelled in plain text: log axes otherwise label their
-    ticks with mathtext, which costs more than the rest of a small figure to render."""
-    exps = list(range(int(lo_exp), int(hi_exp) + 1, int(step)))
-    ticks = [10.0 ** e for e in exps]
-    labels = [power_of_ten(e) for e in exps]
-    if axis == "y":
-        ax.set_yticks(ticks, labels)
-        ax.yaxis.set_minor_locator(NullLocator())
-    else:
-        ax.set_xticks(ticks, labels)
-        ax.xaxis.set_minor_locator(NullLocator())
-
-
-def text_ticks(ax, axis, positions, labels, grid=True, fontsize=10, pad=0.012):
-    """Tick labels drawn as plain text, without matplotlib's tick machinery.
-
-    Each real tick (two marks, a label and a grid line) costs about a millisecond to create
-    and draw, a plain text about half that; the widgets redraw on every slider move, so they
-    label their axes this way. ``positions`` are data coordinates along ``axis`` ("x" or "y");
-    ``grid`` draws light grid lines there. Set axis labels with a ``labelpad`` (in points) wide
-    enough for these labels, since matplotlib no longer knows they are there.
-    """
-    positions = list(positions)
-    if axis == "x":
-        ax.set_xticks([])
-        transform = ax.get_xaxis_transform()          # x in data, y in axes fraction
-        for x, label in zip(positions, labels):
-            ax.text(x, -pad, label, transform=transform, ha="center", va="top", fontsize=fontsize)
-        if grid and positions:
-            ax.vlines(positions, 0, 1, transform=transform, color="#B0B0B0", lw=0.8, alpha=0.3)
-    else:
-        ax.set_yticks([])
-        transform = ax.get_yaxis_transform()          # x in axes fraction, y in data
-        for y, label in zip(positions, labels):
-            ax.text(-pad, y, label, transform=transform, ha="right", va="center", fontsize=fontsize)
-        if grid and positions:
-            ax.hlines(positions, 0, 1, transform=transform, color="#B0B0B0", lw=0.8, alpha=0.3)
-    ax.minorticks_off()
-
-
-def sub(base: str, index) -> str:
-    """``base`` with a Unicode subscript, e.g. ``sub("h", 12) == "h₁₂"``: plain text that
-    renders many times faster than mathtext (which matplotlib re-parses for every new
-    renderer, i.e. on every widget redraw)."""
-    return base + str(index).translate(_SUBSCRIPT)
 
 
 #: plain-text names of the weight matrices (see :func:`sub`)
@@ -255,7 +196,7 @@ def unfolding_figure(T=5):
 
 
 def activations_figure(a_max=4.0):
-    """The three usual activations f(a) and their slopes f'(a), from rnnlib.cells."""
+    """The three usual activations φ(a) and their slopes φ′(a), from rnnlib.cells."""
     from ..cells import NONLINEARITIES
     a = np.linspace(-a_max, a_max, 401)
     fig, (ax_f, ax_d) = new_figure(ncols=2, width=10, height=3.4)
@@ -264,16 +205,16 @@ def activations_figure(a_max=4.0):
         y = f(a)
         ax_f.plot(a, y, marker=marker, markevery=50, label=name)
         ax_d.plot(a, fprime(y), marker=marker, markevery=50, label=name)
-    ax_f.set_title("activation f(a)")
+    ax_f.set_title("activation φ(a)")
     ax_f.set_xlabel("pre-activation a")
-    ax_f.set_ylabel("f(a)")
+    ax_f.set_ylabel("φ(a)")
     ax_f.set_ylim(-1.3, a_max + 0.2)
     ax_f.axhline(1, color="grey", lw=0.8)
     ax_f.axhline(-1, color="grey", lw=0.8)
     ax_f.legend(loc="upper left")
-    ax_d.set_title("slope f'(a): what backpropagation multiplies by")
+    ax_d.set_title("slope φ′(a): what backpropagation multiplies by")
     ax_d.set_xlabel("pre-activation a")
-    ax_d.set_ylabel("f'(a)")
+    ax_d.set_ylabel("φ′(a)")
     ax_d.legend(loc="upper left")
     alt = ("Two panels. Left: tanh runs from -1 to 1, the sigmoid from 0 to 1, and ReLU is 0 for "
            "negative inputs and grows without bound for positive ones. Right: their slopes; tanh "
