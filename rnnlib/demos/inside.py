@@ -135,13 +135,20 @@ def mean_connectivity(model, vocab, text, K, positions):
 
 
 def text_grid(text, width=64):
-    """Cut ``text`` into rows of ``width`` characters (newlines shown as '¶' so every character
-    has a cell). Returns the list of row strings and the (rows, width) index of each character
-    (-1 for empty cells)."""
-    shown = text.replace("\n", "¶")
-    rows = [shown[k:k + width] for k in range(0, len(shown), width)]
+    """Lay ``text`` out one line per row (a newline shown as '¶' at the end of its row; a line
+    longer than ``width`` continues on the next row), so that the position in the line runs
+    from left to right. Returns the list of row strings and the (rows, width) index of each
+    cell's character in ``text`` (-1 for empty cells)."""
+    rows, starts = [], []
+    pos = 0
+    for line in text.split("\n"):
+        shown = line + ("¶" if pos + len(line) < len(text) else "")
+        for k in range(0, max(len(shown), 1), width):
+            if shown[k:k + width]:
+                rows.append(shown[k:k + width])
+                starts.append(pos + k)
+        pos += len(line) + 1
     index = -np.ones((len(rows), width), dtype=int)
-    for r in range(len(rows)):
-        n = len(rows[r])
-        index[r, :n] = np.arange(r * width, r * width + n)
+    for r, (row, start) in enumerate(zip(rows, starts)):
+        index[r, :len(row)] = np.arange(start, start + len(row))
     return rows, index

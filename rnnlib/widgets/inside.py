@@ -32,7 +32,9 @@ def readout(result, **values):
 
 
 def unit_widget(traces, passage, signal="c", unit=0, width=64) -> LiveFigure:
-    """A dropdown for the signal (h, c and the gates) and a slider for the unit."""
+    """A dropdown for the signal (h, c and the gates) and a slider for the unit. ``traces`` may
+    be longer than ``passage``: the first ``len(passage)`` characters are shown."""
+    traces = {name: values[:len(passage)] for name, values in traces.items()}
     rows, index = text_grid(passage, width)
     figure = TextActivationFigure(rows, index)
     H = next(iter(traces.values())).shape[1]
