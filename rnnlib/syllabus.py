@@ -81,7 +81,7 @@ NOTEBOOKS = (
              "bottleneck,\nalignment", "attention", "toward attention", 60),
     Notebook("10", "10_decoding", "Decoding: teacher forcing, greedy and beam search", "decoding",
              "greedy vs\nbeam search", "decoding", "toward attention", 60),
-    Notebook("11", "11_inside", "Seeing inside a character model", "inside",
+    Notebook("11", "11_inside", "Seeing inside a character model", "seeing\ninside",
              "units and\nconnectivity", "inside", "looking inside", 60),
 )
 
