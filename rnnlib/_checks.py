@@ -1,10 +1,23 @@
-"""Input validation: every public entry point checks its arguments here, before any arithmetic,
+"""Input validation: the public entry points check their arguments here, before any arithmetic,
 so that a mistake gives a plain-language ``ValueError`` instead of a silent broadcast or a numpy
-traceback from deep inside a matmul."""
+traceback from deep inside a matmul.
+
+What is checked: types (real numbers, not strings or complex), shapes (number of dimensions and
+every size against the layer's sizes), finiteness (no NaN or inf), integer and range arguments.
+What cannot be checked: anything that shapes do not reveal, e.g. a square weight matrix passed
+transposed, or weights in the wrong gate order: those compute wrong numbers without an error.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+
+class NonFiniteError(ValueError):
+    """A NaN or an inf where finite numbers are needed: in an input, a parameter, a loss or a
+    gradient. Usually the sign that training has diverged (catch this, not ``ValueError``, to
+    tell a divergence from a mistake in the code). Its messages name the array and say "inf" or
+    "nan" (e.g. "gradient of 'weight_hh' contains inf or NaN: training has diverged")."""
 
 
 def as_float_array(a, name: str, dtype=np.float64) -> np.ndarray:
@@ -20,10 +33,11 @@ def as_float_array(a, name: str, dtype=np.float64) -> np.ndarray:
 
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise if ``arr`` holds NaN or inf, saying where the first bad entry is."""
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)
-        raise ValueError(f"{name} contains {arr[where]} at index {where}; expected finite numbers")
+        raise NonFiniteError(f"{name} contains {arr[where]} at index {where}; "
+                             "expected finite numbers")
 
 
 def check_sequence(x, input_size: int, dtype=np.float64, name: str = "x") -> np.ndarray:
@@ -73,6 +87,16 @@ def check_params(params: dict, shapes: dict, owner: str) -> None:
         check_finite(value, f"{owner} parameter {key!r}")
 
 
+def check_int(value, name: str, minimum: int) -> int:
+    """``value`` as a Python int, after checking it is an integer (not a bool) ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, "
+                         f"got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -85,5 +109,18 @@ def rng_from(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {seed}")
         return np.random.default_rng(seed)
-    raise ValueError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+    raise ValueError(f"seed must be an int >= 0, a numpy Generator or None, "
+                     f"got {type(seed).__name__} {seed!r}")
+
+
+def check_cache(cache, keys, owner: str) -> None:
+    """Refuse anything but a cache from ``owner``'s forward pass (a dict holding ``keys``)."""
+    if not isinstance(cache, dict) or any(k not in cache for k in keys):
+        got = ("None" if cache is None else "an empty dict" if cache == {} else
+               f"a dict with keys {sorted(map(str, cache))}" if isinstance(cache, dict) else
+               f"a {type(cache).__name__}")
+        raise ValueError(f"cache must be the dict returned by {owner}.forward "
+                         f"(with keys {sorted(keys)}), got {got}")

@@ -13,11 +13,17 @@ hidden size ``H`` and ``G`` gates (RNN 1, LSTM 4 = i, f, g, o, GRU 3 = r, z, n):
 
 Course notation: :math:`W_{xh}` = ``weight_ih``, :math:`W_{hh}` = ``weight_hh``,
 :math:`b = b_{ih} + b_{hh}`.
+
+Every step function checks its arguments first (shapes against each other, real and finite
+numbers) and says what it expected. Shapes cannot reveal everything: a square ``weight_hh``
+passed transposed, or gates in another order, computes other numbers without an error.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ._checks import check_finite
 
 # --------------------------------------------------------------------------------------------
 # Activations. Each derivative is written in terms of the activation's *output* y = f(a), which
@@ -25,8 +31,20 @@ import numpy as np
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + e^-a), computed as (1 + tanh(a/2)) / 2: no overflow for any a."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    """Logistic sigmoid σ(a) = 1 / (1 + e^-a), computed so, as PyTorch does.
+
+    Accurate to the last bits everywhere: for very negative a, e^-a is huge and 1 / (1 + e^-a)
+    keeps full relative precision (σ(-40) = 4.25e-18, where (1 + tanh(a/2)) / 2 gives 0 below
+    a ≈ -37). Below a ≈ -709, e^-a overflows to inf (no warning) and σ(a) = 0: its true value
+    is then below 1e-308 anyway.
+    """
+    with np.errstate(over="ignore"):
+        return _sigmoid(np.asarray(a))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` for callers that already silence overflow (the layers' loops)."""
+    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _relu(a):
@@ -55,6 +73,76 @@ def check_nonlinearity(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Argument checks shared by the step functions (float32 stays float32, anything else real
+# becomes float64).
+
+
+def _real(a, name):
+    arr = a if type(a) is np.ndarray else np.asarray(a)
+    if arr.dtype != np.float64 and arr.dtype != np.float32:
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        check_finite(arr, name)          # raises, saying where
+    return arr
+
+
+def _check_step(x, states, weight_ih, weight_hh, bias_ih, bias_hh, gates):
+    """Check one step's arguments against each other: H from weight_hh, D from weight_ih,
+    B from x. Returns the arrays (x, [states...], weight_ih, weight_hh, bias_ih, bias_hh)."""
+    w_hh = _real(weight_hh, "weight_hh")
+    if w_hh.ndim != 2 or w_hh.shape[1] == 0 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise ValueError(f"weight_hh must have shape ({gates}H, H) for a hidden size H"
+                         f"{' (gates stacked in rows)' if gates > 1 else ''}, "
+                         f"got {np.shape(weight_hh)}")
+    H = w_hh.shape[1]
+    w_ih = _real(weight_ih, "weight_ih")
+    if w_ih.ndim != 2 or w_ih.shape[0] != gates * H:
+        raise ValueError(f"weight_ih has shape {w_ih.shape}, expected ({gates * H}, D): "
+                         f"{gates * H} rows, as weight_hh {w_hh.shape} has")
+    D = w_ih.shape[1]
+    x = _real(x, "x")
+    if x.ndim != 2 or x.shape[1] != D:
+        hint = "; for a single sequence use x[None] (a batch of one)" if x.shape == (D,) else ""
+        raise ValueError(f"x has shape {x.shape}, expected (B, {D}): B sequences of "
+                         f"{D} features, as weight_ih {w_ih.shape} expects{hint}")
+    B = x.shape[0]
+    checked = []
+    for name, state in states:
+        arr = _real(state, name)
+        if arr.shape != (B, H):
+            hint = (f"; for a single sequence use {name}[None] (a batch of one)"
+                    if arr.shape == (H,) else "")
+            raise ValueError(f"{name} has shape {arr.shape}, expected (B, H) = ({B}, {H}): one "
+                             f"row per sequence of x (B = {B}), H = {H} from weight_hh{hint}")
+        checked.append(arr)
+    biases = []
+    for name, b in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
+        arr = _real(b, name)
+        if arr.shape != (gates * H,):
+            raise ValueError(f"{name} has shape {arr.shape}, expected ({gates * H},)")
+        biases.append(arr)
+    return x, checked, w_ih, w_hh, biases[0], biases[1]
+
+
+def _check_grad(d, shape, name):
+    arr = _real(d, name)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {arr.shape}, expected {tuple(shape)} "
+                         "(the shape of the step's output)")
+    return arr
+
+
+def _check_step_cache(cache, kind, fn):
+    ok = (isinstance(cache, tuple) and len(cache) == 6) if kind == "tuple" else (
+        isinstance(cache, dict) and kind in cache)
+    if not ok:
+        raise ValueError(f"cache must be the cache returned by {fn}, got "
+                         f"{'None' if cache is None else type(cache).__name__}")
+
+
+# --------------------------------------------------------------------------------------------
 # Vanilla (Elman) RNN:  h_t = f(W_xh x_t + b_ih + W_hh h_{t-1} + b_hh)
 
 
@@ -72,6 +160,8 @@ def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinea
         cache: tuple for :func:`rnn_step_backward`.
     """
     f, _ = NONLINEARITIES[check_nonlinearity(nonlinearity)]
+    x, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh = _check_step(
+        x, [("h_prev", h_prev)], weight_ih, weight_hh, bias_ih, bias_hh, gates=1)
     a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # pre-activation (B, H)
     h = f(a)
     cache = (x, h_prev, weight_ih, weight_hh, h, nonlinearity)
@@ -89,7 +179,9 @@ def rnn_step_backward(dh, cache):
         dx: (B, D), dh_prev: (B, H), grads: dict with weight_ih (H, D), weight_hh (H, H),
         bias_ih (H,), bias_hh (H,).
     """
+    _check_step_cache(cache, "tuple", "rnn_step_forward")
     x, h_prev, weight_ih, weight_hh, h, nonlinearity = cache
+    dh = _check_grad(dh, h.shape, "dh")
     _, fprime = NONLINEARITIES[nonlinearity]
     da = dh * fprime(h)                     # backprop through the nonlinearity
     dx = da @ weight_ih                     # into the input
@@ -121,6 +213,9 @@ def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh)
         h, c: (B, H) next hidden and cell state.
         cache: for :func:`lstm_step_backward`; ``cache["i"]`` etc. are the gate activations.
     """
+    x, (h_prev, c_prev), weight_ih, weight_hh, bias_ih, bias_hh = _check_step(
+        x, [("h_prev", h_prev), ("c_prev", c_prev)], weight_ih, weight_hh, bias_ih, bias_hh,
+        gates=4)
     H = h_prev.shape[1]
     a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (B, 4H), all gates at once
     i = sigmoid(a[:, 0 * H:1 * H])   # input gate: how much of the candidate to write
@@ -145,6 +240,9 @@ def lstm_step_backward(dh, dc, cache):
     Returns:
         dx: (B, D), dh_prev: (B, H), dc_prev: (B, H), grads: dict like the parameters.
     """
+    _check_step_cache(cache, "tanh_c", "lstm_step_forward")
+    dh = _check_grad(dh, cache["c"].shape, "dh")
+    dc = _check_grad(dc, cache["c"].shape, "dc")
     i, f, g, o = cache["i"], cache["f"], cache["g"], cache["o"]
     tanh_c = cache["tanh_c"]
     do = dh * tanh_c                                   # h = o * tanh(c)
@@ -188,6 +286,8 @@ def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_af
     Returns:
         h: (B, H); cache: for :func:`gru_step_backward` (``cache["r"]``, ``["z"]``, ``["n"]``).
     """
+    x, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh = _check_step(
+        x, [("h_prev", h_prev)], weight_ih, weight_hh, bias_ih, bias_hh, gates=3)
     H = h_prev.shape[1]
     ax = x @ weight_ih.T + bias_ih                                  # (B, 3H)
     ah_rz = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]          # (B, 2H)
@@ -217,6 +317,8 @@ def gru_step_backward(dh, cache):
     Returns:
         dx: (B, D), dh_prev: (B, H), grads: dict like the parameters.
     """
+    _check_step_cache(cache, "hn_input", "gru_step_forward")
+    dh = _check_grad(dh, cache["h_prev"].shape, "dh")
     h_prev, r, z, n = cache["h_prev"], cache["r"], cache["z"], cache["n"]
     weight_hh = cache["weight_hh"]
     H = h_prev.shape[1]

@@ -16,6 +16,9 @@ def relative_error(analytic, numeric) -> float:
     backward pass gives about 1e-10; above 1e-7 something is wrong."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
+    if a.shape != n.shape:
+        raise ValueError(f"analytic has shape {a.shape} but numeric has shape {n.shape}: "
+                         "relative_error compares two arrays of the same shape, entry by entry")
     denom = np.linalg.norm(a) + np.linalg.norm(n)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - n) / denom)
 
@@ -26,8 +29,13 @@ def numerical_gradient(f, params, eps=1e-6, keys=None):
     Args:
         f: function of a dict of arrays returning a float.
         params: dict of float64 arrays (not modified).
+        eps: the step, a positive finite number (1e-6 suits float64).
         keys: which entries to differentiate (default: all).
     """
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+            or not 0 < eps < np.inf:
+        raise ValueError(f"eps must be a positive finite number (1e-6 suits float64), got "
+                         f"{eps!r}: the difference quotient divides by 2 eps")
     trial = dict(params)
     grads = {}
     for key in (params if keys is None else keys):

@@ -114,7 +114,8 @@ def test_overflow_gives_inf_without_warnings():
     assert not np.isfinite(dh0).all()
     g = rnnlib.analysis.scalar_gradient_decay(2.0, 200, dtype=np.float32)
     assert np.isinf(g[-1]) and np.isfinite(g[100])
-    assert np.isinf(rnnlib.global_norm({"g": np.array([1e300, 1e300])}))
+    # finite gradients whose squares overflow still have a finite norm, found by scaling
+    assert rnnlib.global_norm({"g": np.array([1e300, 1e300])}) == pytest.approx(2 ** 0.5 * 1e300)
 
 
 def test_mse_of_a_diverged_model_is_inf_without_warning():
