@@ -54,6 +54,7 @@ PARTS = (
     Part("gradients", "#FDEBD0"),
     Part("gated cells", "#D5F5E3"),
     Part("putting it to work", "#F5E6F0"),
+    Part("toward attention", "#FFF3C4"),
 )
 
 NOTEBOOKS = (
@@ -75,6 +76,10 @@ NOTEBOOKS = (
              "architectures", "stacked,\nbidirectional", "architectures", "putting it to work", 60),
     Notebook("08", "08_char_language_model", "A character-level language model", "character\nLM",
              "train and\nsample", "language_model", "putting it to work", 60),
+    Notebook("09", "09_attention", "Attention: past the fixed-size bottleneck", "attention",
+             "bottleneck,\nalignment", "attention", "toward attention", 60),
+    Notebook("10", "10_decoding", "Decoding: teacher forcing, greedy and beam search", "decoding",
+             "greedy vs\nbeam search", "decoding", "toward attention", 60),
 )
 
 

@@ -1,6 +1,7 @@
 """environment.yml (conda, Binder) must match pyproject.toml (pip, course.py).
 
-Same runtime packages with the same floor pins, the same Python floor, conda-forge, and the
+Same packages as `pip install .[notebooks]` (the core, the `course` and `notebooks` extras) with
+the same floor pins, the same Python floor, conda-forge, and the
 course package itself installed from the repository. environment.yml is read by a tiny parser
 for the plain YAML it uses (PyYAML is not a dependency of the course); where PyYAML happens to be
 installed, a second test checks that the tiny parser reads the file as PyYAML does.
@@ -19,6 +20,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # PyPI name -> conda-forge name, for packages named differently on the two (none so far).
 CONDA_NAME = {}
 NOT_RUNTIME = {"python", "pip"}  # conda packages that are not pyproject runtime dependencies
+# The extras a conda/Binder user gets (dev is for maintainers: pytest, playwright, ruff, ...).
+CONDA_EXTRAS = ("course", "notebooks")
 
 
 def parse_simple_yaml(text):
@@ -63,6 +66,8 @@ def floors(specs):
     """{name: floor} from requirement strings like 'numpy>=1.24' (conda: 'numpy >=1.24')."""
     result = {}
     for spec in specs:
+        if spec.strip().startswith("rnnlib["):  # an extra that includes another extra
+            continue
         m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(?:>=\s*([0-9][0-9.]*))?", spec.strip())
         assert m, f"unexpected requirement {spec!r}: use 'name>=floor'"
         result[m.group(1).lower().replace("_", "-")] = m.group(2)
@@ -90,8 +95,17 @@ def pip_specs(env):
     return pips[0] if pips else []
 
 
+def notebook_requirements(pyproject):
+    """The requirement strings of the core and of the extras conda users get."""
+    project = pyproject["project"]
+    specs = list(project["dependencies"])
+    for extra in CONDA_EXTRAS:
+        specs += project["optional-dependencies"][extra]
+    return specs
+
+
 def test_runtime_dependencies_agree(pyproject, env):
-    wanted = {CONDA_NAME.get(n, n): f for n, f in floors(pyproject["project"]["dependencies"]).items()}
+    wanted = {CONDA_NAME.get(n, n): f for n, f in floors(notebook_requirements(pyproject)).items()}
     assert all(wanted.values()), f"every runtime dependency needs a floor pin (>=): {wanted}"
     have = {n: f for n, f in floors(conda_specs(env)).items() if n not in NOT_RUNTIME}
     assert have == wanted
@@ -114,9 +128,11 @@ def test_installs_the_course_package(env):
 
 
 def test_parser_reads_nested_and_flat_lists():
-    text = "name: x  # comment\nchannels:\n- conda-forge\ndependencies:\n  - 'numpy >=1.24'\n  - pip:\n    - -e .\n  - pip\n"
+    text = ("name: x  # comment\nchannels:\n- conda-forge\ndependencies:\n"
+            "  - 'numpy >=1.24'\n  - pip:\n    - -e .\n  - pip\n")
     assert parse_simple_yaml(text) == {
-        "name": "x", "channels": ["conda-forge"], "dependencies": ["numpy >=1.24", {"pip": ["-e ."]}, "pip"]}
+        "name": "x", "channels": ["conda-forge"],
+        "dependencies": ["numpy >=1.24", {"pip": ["-e ."]}, "pip"]}
     for bad in ("dependencies: [numpy, pip]\n", "dependencies:\n  nested: 1\n", "- numpy\n"):
         with pytest.raises(ValueError):
             parse_simple_yaml(bad)

@@ -1,6 +1,6 @@
 r"""Numbers for notebook 02 (backpropagation through time).
 
-Course notation: :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`, :math:`h_t = f(a_t)`,
+Course notation: :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`, :math:`h_t = \varphi(a_t)`,
 :math:`\hat y_t = W_{hy} h_t + b_y`, :math:`L = \sum_t L_t`, and
 :math:`\delta_t = \partial L / \partial h_t = \sum_{i \ge t} \partial L_i / \partial h_t`.
 

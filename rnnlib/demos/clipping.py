@@ -8,8 +8,12 @@ Three parts, each on rnnlib's own layers, losses, optimisers and clipping functi
   :math:`(w, b)` plane has a steep wall (after Pascanu, Mikolov & Bengio 2013, Fig. 6), and
   gradient descent paths across it with and without clipping (:func:`cliff_surface`,
   :func:`descent_path`).
-* :func:`train_forecaster`: a small RNN trained on the river-level series with and without
-  clipping; a run that overflows is stopped and the step is recorded.
+* :func:`train_forecaster`: a small RNN trained on the river-level series
+  (:func:`river_forecasting_task`) with and without clipping; a run that overflows is stopped
+  and the step is recorded. :func:`describe_run` puts a run's outcome into words that hold on
+  every machine (training paths that clip make discrete decisions, so their exact numbers do
+  not), and :func:`step_size_runs` measures how long the steps of plain SGD, SGD with momentum
+  and Adam are under the same norm clipping.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from .. import _checks, analysis, data
 from ..layers import RNN
 from ..losses import mse_loss
 from ..networks import ElmanNetwork
-from ..optim import SGD, clip_grad_norm, clip_grad_norm_per_param, clip_grad_value, global_norm
+from ..optim import SGD, Adam, clip_grad_norm, clip_grad_norm_per_param, clip_grad_value, global_norm
 
 __all__ = [
     "METHODS", "flatten", "cosine", "clip_copy", "toy_clipping", "exploding_gradient",
     "compare_clippings", "CLIFF", "cliff_layer", "cliff_loss_grad", "cliff_final_state",
     "cliff_surface",
-    "cliff_section", "descent_path", "river_task", "train_forecaster",
+    "cliff_section", "descent_path", "river_forecasting_task", "train_forecaster",
+    "describe_run", "step_size_runs", "OPTIMIZERS",
 ]
 
 #: the three clippings: name -> (label, rnnlib function)
@@ -86,12 +91,12 @@ def toy_clipping(g=(6.0, 1.0), threshold=2.0):
 def exploding_gradient(rho=1.2, H=16, T=30, seed=0):
     """A real exploding gradient: an Elman network (ReLU, ``H`` units, a linear head) whose
     W_hh is rescaled to spectral radius ``rho``, on the river-level forecasting windows
-    (:func:`river_task`), loss = MSE over all steps.
+    (:func:`river_forecasting_task`), loss = MSE over all steps.
 
     Returns:
         grads (dict, PyTorch-style names like ``rnn.weight_hh``) and the loss.
     """
-    x, y, _ = river_task(T)
+    x, y, _ = river_forecasting_task(T)
     net = ElmanNetwork(1, H, 1, nonlinearity="relu", seed=seed)
     net.rnn.params["weight_hh"][...] = analysis.random_recurrent_matrix(H, rho, seed=seed)
     ys, _, cache = net.forward(x)
@@ -261,8 +266,10 @@ def _river_windows(T, n_days, seed):
     return x, y
 
 
-def river_task(T=30, n_days=3 * 365, seed=0):
-    """One-step-ahead forecasting of three years of the synthetic river level, standardised.
+def river_forecasting_task(T=30, n_days=3 * 365, seed=0):
+    """Next-day forecasting of the synthetic river level: three years of
+    :func:`rnnlib.data.river_levels`, standardised, cut into windows of ``T`` days; the target
+    of every day is the next day's level.
 
     Returns:
         x, y: (T, n_windows, 1) read-only arrays; and the mean squared error of the
@@ -278,34 +285,54 @@ def _nonfinite(arrays):
     return {"inf": inf, "nan": nan}
 
 
+#: the optimisers :func:`train_forecaster` can use: name -> label
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
 def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30, seed=0,
-                     nonlinearity="relu"):
-    """Train an Elman network (``H`` ReLU units, linear head) on :func:`river_task` with full-
-    batch SGD with momentum, clipping the gradient's global norm to ``max_norm`` (None: no
-    clipping).
+                     nonlinearity="relu", optimizer=None, betas=(0.9, 0.999)):
+    """Train an Elman network (``H`` ReLU units, linear head) on :func:`river_forecasting_task`
+    with full-batch SGD with momentum (or Adam), clipping the gradient's global norm to
+    ``max_norm`` (None: no clipping).
 
     A run whose numbers overflow is stopped: rnnlib refuses non-finite inputs, states and
-    gradients with a ``ValueError`` (the optimiser's says "training has diverged"), and a loss
-    that overflows to inf is caught here. The step and the message are recorded.
+    gradients with a :class:`rnnlib.NonFiniteError` (the optimiser's says "training has
+    diverged"), and a loss that overflows to inf is caught here. The step and the message are
+    recorded.
+
+    Args:
+        optimizer: "sgd" (plain, momentum ignored), "momentum" (SGD with ``momentum``), "adam"
+            (:class:`rnnlib.Adam` with ``betas``; momentum ignored), or None: "momentum" if
+            ``momentum`` > 0, else "sgd".
 
     Returns:
         dict with ``losses`` (steps,) the training loss before each update (NaN after a
         divergence), ``norms`` (steps,) the gradient norm before clipping (NaN after),
-        ``diverged_at`` (the step index or None), ``reason`` (the message), ``nonfinite``
-        (at that moment: {"inf": count, "nan": count, "where": "parameters" or "hidden states"}
-        and, for hidden states, ``first_inf_t`` / ``first_nan_t``, the first time step of the
-        sequence holding an inf / a NaN), ``clipped_steps`` (how many updates were clipped),
-        ``dead_units`` (ReLU units that output 0 on every step of every window after training,
-        None after a divergence),
-        ``baseline`` (persistence MSE), ``max_norm``, ``lr``.
+        ``step_norms`` (steps,) the length of each update, ||theta_new - theta_old|| over all
+        parameters, and ``step_max`` (steps,) its largest entry in absolute value (NaN after a
+        divergence), ``diverged_at`` (the step index or None), ``reason`` (the message),
+        ``nonfinite`` (at that moment: {"inf": count, "nan": count, "where": "parameters" or
+        "hidden states"} and, for hidden states, ``first_inf_t`` / ``first_nan_t``, the first
+        time step of the sequence holding an inf / a NaN), ``clipped_steps`` (how many updates
+        were clipped), ``dead_units`` (ReLU units that output 0 on every step of every window
+        after training, None after a divergence), ``baseline`` (persistence MSE), ``max_norm``,
+        ``lr``, ``momentum``, ``optimizer``, ``H``, ``steps``.
     """
     steps = _checks.check_positive_int(steps, "steps")
-    x, y, baseline = river_task(T)
+    if optimizer is None:
+        optimizer = "momentum" if momentum else "sgd"
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
+    x, y, baseline = river_forecasting_task(T)
     net = ElmanNetwork(1, H, 1, nonlinearity=nonlinearity, seed=seed)
     params = net.params                 # the very arrays the network computes with
-    opt = SGD(params, lr=lr, momentum=momentum)
-    losses = np.full(steps, np.nan)
-    norms = np.full(steps, np.nan)
+    if optimizer == "adam":
+        opt, momentum = Adam(params, lr=lr, betas=betas), 0.0
+    else:
+        momentum = float(momentum) if optimizer == "momentum" else 0.0
+        opt = SGD(params, lr=lr, momentum=momentum)
+    losses, norms = np.full(steps, np.nan), np.full(steps, np.nan)
+    step_norms, step_max = np.full(steps, np.nan), np.full(steps, np.nan)
     diverged_at, reason, nonfinite = None, None, None
     for step in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):     # overflow is detected, not warned
@@ -318,10 +345,12 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
                 norms[step] = global_norm(grads)
                 if max_norm is not None:
                     clip_grad_norm(grads, max_norm)
+                before = flatten(params)
                 opt.step(grads)                # raises NonFiniteError on an inf or NaN gradient
+                move = flatten(params) - before
+                step_norms[step], step_max[step] = np.linalg.norm(move), np.abs(move).max()
             except _checks.NonFiniteError as err:  # a divergence; any other error is a genuine bug
-                message = str(err)
-                diverged_at, reason = step, message
+                diverged_at, reason = step, str(err)
                 nonfinite = _nonfinite(params.values())
                 if nonfinite["inf"] == nonfinite["nan"] == 0:      # the weights are still
                     hs = net.rnn.forward(x)[0]                     # finite: look at the states
@@ -340,7 +369,106 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
     if diverged_at is None and nonlinearity == "relu":
         hs = net.rnn.forward(x)[0]                 # a ReLU unit that is 0 on every step of
         dead_units = int(np.sum(np.all(hs <= 0, axis=(0, 1))))   # every window passes no gradient
-    return {"losses": losses, "norms": norms, "diverged_at": diverged_at, "reason": reason,
-            "nonfinite": nonfinite, "clipped_steps": clipped_steps, "dead_units": dead_units,
-            "baseline": baseline, "max_norm": max_norm, "lr": float(lr),
-            "momentum": float(momentum), "steps": steps}
+    return {"losses": losses, "norms": norms, "step_norms": step_norms, "step_max": step_max,
+            "diverged_at": diverged_at, "reason": reason, "nonfinite": nonfinite,
+            "clipped_steps": clipped_steps, "dead_units": dead_units, "baseline": baseline,
+            "max_norm": max_norm, "lr": float(lr), "momentum": momentum,
+            "optimizer": optimizer, "H": H, "steps": steps}
+
+
+# ---------------------------------------------------------------------------------------------
+# A run in words: what holds on every machine
+
+
+def _share_words(count, total):
+    """How many of ``total`` steps, in words with a safe margin: the exact count of a training
+    run that clips depends on the last bits of its floating-point sums."""
+    if count == 0:
+        return "none"
+    if count < 10:
+        return "a few (under 10)"
+    if count < total / 4:
+        return "under a quarter"
+    if count > 3 * total / 4:
+        return "most (over 3/4)"
+    return "a quarter to 3/4"
+
+
+def _dead_words(dead, H):
+    if dead == 0:
+        return "none"
+    if dead == H:
+        return f"all {H}"
+    if dead <= H // 3:
+        return f"a few (≤ {H // 3} of {H})"
+    if dead > H // 2:
+        return f"over half of {H}"
+    return f"a third to half of {H}"
+
+
+def describe_run(run):
+    """The outcome of a :func:`train_forecaster` run in words that do not depend on the machine.
+
+    Training that clips makes discrete decisions (clip or not, a ReLU unit on or off), so a
+    different BLAS kernel, thread count or numpy version changes the last bits of one sum and,
+    a hundred steps later, the exact final loss and the exact count of clipped steps. What
+    survives is the verdict, with a wide margin; the figures keep the full-precision curves.
+
+    Returns:
+        dict of short strings: ``diverged`` ("no" / "at step N"), ``final`` ("below the
+        baseline", "1.00 (a constant forecast)" or "above the baseline"), ``clipped`` (the
+        share of steps that were clipped) and ``dead`` (the ReLU units that died).
+    """
+    clipped = ("no clipping" if run["max_norm"] is None
+               else _share_words(run["clipped_steps"], run["steps"]))
+    if run["diverged_at"] is not None:
+        return {"diverged": f"at step {run['diverged_at']}", "final": "inf or NaN",
+                "clipped": clipped, "dead": "-"}
+    final = float(run["losses"][-1])
+    if final < run["baseline"]:
+        loss = "below the baseline"
+    elif run["dead_units"] == run["H"] and abs(final - 1.0) < 5e-3:
+        loss = "1.00 (a constant forecast)"          # the data are standardised: variance 1
+    else:
+        loss = "above the baseline"
+    dead = "-" if run["dead_units"] is None else _dead_words(run["dead_units"], run["H"])
+    return {"diverged": "no", "final": loss, "clipped": clipped, "dead": dead}
+
+
+# ---------------------------------------------------------------------------------------------
+# What clipping bounds: the step of SGD, SGD with momentum and Adam
+
+
+def step_size_runs(max_norm=0.5, lr_sgd=0.5, momentum=0.9, lr_adam=0.01,
+                   adam_thresholds=(0.05, 0.5, None), steps=300):
+    """The same forecaster trained with norm clipping at ``max_norm`` by plain SGD and by SGD
+    with momentum (both at ``lr_sgd``), and by Adam at ``lr_adam`` for each of
+    ``adam_thresholds`` (None: no clipping). Every run records the length of every update.
+
+    What to expect:
+
+    * plain SGD: the update is -lr * (clipped gradient), so ||step|| <= lr * max_norm, always;
+    * momentum: the update is -lr * v with v = momentum * v + (clipped gradient); v sums past
+      clipped gradients, so ||step|| can reach lr * max_norm / (1 - momentum) (10 times more
+      for 0.9) when they keep pointing the same way;
+    * Adam: the update of each weight is -lr * m_hat / (sqrt(v_hat) + eps); rescaling the
+      gradient rescales m_hat and sqrt(v_hat) alike, so clipping changes the direction
+      estimate and the moments, not the size: each weight moves by roughly lr at most,
+      whatever the threshold.
+
+    Returns:
+        dict: ``sgd`` and ``momentum`` (runs of :func:`train_forecaster`), ``adam`` {threshold:
+        run}, ``beta`` (the momentum), and the bounds ``sgd_bound`` = lr_sgd * max_norm, ``momentum_bound`` =
+        lr_sgd * max_norm / (1 - momentum), ``adam_lr``.
+    """
+    return {
+        "sgd": train_forecaster(lr_sgd, max_norm, steps, optimizer="sgd"),
+        "momentum": train_forecaster(lr_sgd, max_norm, steps, momentum=momentum,
+                                     optimizer="momentum"),
+        "adam": {mu: train_forecaster(lr_adam, mu, steps, optimizer="adam")
+                 for mu in adam_thresholds},
+        "max_norm": float(max_norm), "lr_sgd": float(lr_sgd), "beta": float(momentum),
+        "lr_adam": float(lr_adam),
+        "sgd_bound": float(lr_sgd * max_norm),
+        "momentum_bound": float(lr_sgd * max_norm / (1.0 - momentum)),
+    }

@@ -4,7 +4,7 @@ Everything here runs rnnlib's own layers; nothing re-implements the recurrence e
 :func:`forward_step_by_step`, which exists to *show* that the vectorised layer computes exactly
 the loop over :func:`rnnlib.cells.rnn_step_forward`.
 
-Course notation: :math:`h_t = f(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`,
+Course notation: :math:`h_t = \varphi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`,
 :math:`\hat y_t = W_{hy} h_t + b_y`.
 """
 
@@ -125,7 +125,7 @@ def perturbation_effect(layer, x, eps, step=0, state0=None):
 
 
 def memory_demo(T, w, nonlinearity="tanh", eps=0.5, seed=0):
-    """A one-unit RNN h_t = f(w h_{t-1} + x_t) (input weight 1, biases 0) on
+    """A one-unit RNN h_t = φ(w h_{t-1} + x_t) (input weight 1, biases 0) on
     :func:`demo_inputs`, run as is and with x_1 nudged by ``eps``.
 
     Returns:
@@ -183,7 +183,7 @@ def order_demo(words_a, words_b, D=8, H=16, seed=0):
     ha, _, _ = layer.forward(xa)
     hb, _, _ = layer.forward(xb)
     distance = np.linalg.norm((ha - hb)[:, 0, :], axis=1)
-    diffs = [t for t, (a, b) in enumerate(zip(words_a, words_b)) if a != b]
+    diffs = [t for t, (a, b) in enumerate(zip(words_a, words_b, strict=False)) if a != b]
     # the order-blind summary: mean word vector, summed in sorted word order so that the same
     # bag of words gives exactly the same floats
     bag_a = embed_words(sorted(words_a), D).mean(axis=0)

@@ -1,78 +1,125 @@
 """Exercises of notebook 07 (architectures), with their checks and reference solutions.
 
-1. ``count_parameters(T, D, H, O)``: the size of a many-to-one Elman network.
+1. ``decoder_inputs(y, n_out)``: what an encoder-decoder's decoder reads while training
+   (teacher forcing: the start symbol, then the true outputs shifted by one step).
 2. ``many_to_one_dhs(dy, W_hy, T)``: where a many-to-one loss's gradient enters the layer.
 3. ``bidirectional_states(x, forward_layer, backward_layer)``: a bidirectional layer from two
    plain ones.
 
 Each ``check_*`` runs the learner's function on fresh inputs against the reference, prints
 specific feedback (a common mistake gets its own explanation) and returns a ``CheckResult``.
+``HINTS`` holds three levels of help per exercise: ``hint(ex.check_decoder_inputs, 2)``.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 
 from ..composite import Bidirectional
 from ..layers import RNN
-from ._feedback import CheckResult, run_check
+from ._feedback import CheckResult, known_mistakes, run_check
 
-__all__ = ["check_count_parameters", "solution_count_parameters",
+__all__ = ["HINTS",
+           "check_decoder_inputs", "solution_decoder_inputs",
            "check_many_to_one_dhs", "solution_many_to_one_dhs",
            "check_bidirectional_states", "solution_bidirectional_states"]
 
 
-def _check(name, learner_fn, reference_fn, cases, hint, diagnose, output_names=None):
-    """``run_check`` with a diagnosis of *which* mistake a wrong answer is."""
-    return run_check(name, learner_fn, reference_fn, cases, hint=hint, diagnose=diagnose,
+#: three levels of help per exercise (the idea, the formula, a skeleton of the code), printed
+#: by ``rnnlib.exercises.hint(check, level)``; the first is printed when a check fails
+HINTS = {
+    "check_decoder_inputs": (
+        "While training, the decoder's input at step t is the *previous* true output: at step 1 "
+        "there is none, so it reads a start symbol. It must never read y_t itself at step t, "
+        "or it could copy the answer it is asked to predict.",
+        """        ids of the decoder's inputs:   start, y_1, y_2, ..., y_{T_y - 1}     (T_y of them)
+        start = n_out (one id past the n_out output classes)
+        inputs = one-hot of those ids over n_out + 1 classes: shape (T_y, B, n_out + 1)""",
+        """        def decoder_inputs(y, n_out):
+            T_y, B = y.shape
+            start = np.full((1, B), ...)
+            prev = np.concatenate([start, y[...]], axis=0)     # (T_y, B) ids
+            return np.eye(...)[prev]"""),
+    "check_many_to_one_dhs": (
+        "A many-to-one network reads its output from the last hidden state h_T only. The "
+        "output layer therefore sends a gradient to h_T and to no other step; the earlier "
+        "steps get theirs later, through BPTT.",
+        """        y_hat = W_hy h_T + b_y   =>   dL/dh_T = W_hy^T dL/dy_hat, a row per example: dy @ W_hy
+        dL/dh_t (from the output layer) = 0 for t < T""",
+        """        def many_to_one_dhs(dy, W_hy, T):
+            B, H = dy.shape[0], W_hy.shape[1]
+            dhs = np.zeros((T, B, H))
+            dhs[...] = ...
+            return dhs"""),
+    "check_bidirectional_states": (
+        "The backward layer is an ordinary layer that reads the sequence reversed. Its "
+        "outputs then come out reversed too, so turn them back before you put them beside the "
+        "forward states: row t must hold what both directions computed at step t.",
+        """        forward:  hs_f = forward_layer(x_1, ..., x_T)
+        backward: hs_b = backward_layer(x_T, ..., x_1), then reversed in time
+        hs[t] = [hs_f[t], hs_b[t]]   (concatenated on the last axis: 2H features)""",
+        """        def bidirectional_states(x, forward_layer, backward_layer):
+            hs_f, _, _ = forward_layer.forward(x)
+            hs_b, _, _ = backward_layer.forward(x[...])
+            return np.concatenate([hs_f, hs_b[...]], axis=...)"""),
+}
+
+
+def _check(name, learner_fn, reference_fn, cases, diagnose, output_names=None):
+    """``run_check`` with a diagnosis of *which* mistake a wrong answer is (hints from HINTS)."""
+    return run_check(name, learner_fn, reference_fn, cases, diagnose=diagnose,
                      output_names=output_names)
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. Counting parameters
+# 1. Teacher forcing: the decoder's inputs
 
 
-def solution_count_parameters(T, D, H, O):
-    """Parameters of ``ElmanNetwork(D, H, O, many_to_one=True)``: an RNN layer and a head."""
-    recurrent = H * D + H * H + H + H      # weight_ih, weight_hh, bias_ih, bias_hh
-    head = O * H + O                       # out.weight, out.bias
-    return recurrent + head                # no T anywhere: the same weights at every step
+def solution_decoder_inputs(y, n_out):
+    """The decoder's inputs while training (teacher forcing).
+
+    Args:
+        y: (T_y, B) int target ids in 0..n_out-1; n_out: number of output classes.
+
+    Returns:
+        (T_y, B, n_out + 1) one-hot: the start symbol (id n_out) at step 1, then
+        y_1, ..., y_{T_y - 1}: at every step the previous true output.
+    """
+    T_y, B = y.shape
+    start = np.full((1, B), n_out)                        # the start symbol's id
+    prev = np.concatenate([start, y[:-1]], axis=0)        # shift the targets one step later
+    return np.eye(n_out + 1)[prev]
 
 
-_COUNT_CASES = [(5, 3, 8, 4), (50, 3, 8, 4), (12, 10, 32, 5), (1, 7, 5, 3)]
+def _decoder_cases():
+    rng = np.random.default_rng(72)
+    return [(rng.integers(0, O, size=(T, B)), O) for T, B, O in ((4, 2, 5), (1, 3, 4), (6, 1, 3),
+                                                                   (5, 4, 7))]
 
 
-def _diagnose_count(got, args):
-    T, D, H, O = args
-    ref = solution_count_parameters(T, D, H, O)
-    try:
-        got = float(got)
-    except (TypeError, ValueError):
-        return None
-    if got == ref * T and T > 1:
-        return ("you multiplied by T. The network uses the same W_xh, W_hh and W_hy at every "
-                "step, so the count does not depend on the sequence length.")
-    if got == ref - H:
-        return ("one bias vector short: rnnlib, like PyTorch, keeps two for the hidden layer, "
-                "bias_ih and bias_hh (only their sum matters, but both are parameters).")
-    if got == ref - 2 * H - O or got == ref - H - O:
-        return "count the biases too: bias_ih and bias_hh (H each) and the head's bias (O)."
-    if got == H * D + H * H + 2 * H:
-        return ("you counted the recurrent layer only; add the output layer W_hy (O x H) and "
-                "b_y (O).")
-    if got == ref - H * H:
-        return "W_hh (H x H), the recurrent weight matrix, is missing."
-    return None
+def _one_hot(ids, n):
+    return np.eye(n)[ids]
 
 
-def check_count_parameters(fn) -> CheckResult:
-    """Check ``fn(T, D, H, O) -> int`` against rnnlib's own count on several sizes."""
-    return _check("count_parameters", fn, solution_count_parameters, _COUNT_CASES,
-                  "list the arrays: weight_ih (H, D), weight_hh (H, H), bias_ih (H,), "
-                  "bias_hh (H,), "
-                  "out.weight (O, H), out.bias (O,); add up their sizes.", _diagnose_count,
-                  output_names=["the parameter count"])
+_DECODER_MISTAKES = [
+    (lambda y, O: _one_hot(y, O + 1),
+     "you fed y_t as the decoder's input at step t: it would read the very answer it must "
+     "predict and learn to copy it. Shift by one step: the start symbol, then y_1..y_{T_y-1}."),
+    (lambda y, O: _one_hot(np.concatenate([np.zeros((1, y.shape[1]), int), y[:-1]]), O + 1),
+     "the start symbol is id n_out (one past the output classes), not 0: id 0 is a real "
+     "output, so the decoder could not tell 'start' from it."),
+    (lambda y, O: _one_hot(np.concatenate([y[1:], np.full((1, y.shape[1]), O)]), O + 1),
+     "the shift goes the wrong way: that feeds the *next* output y_{t+1} at step t. The "
+     "decoder may only read what came before: start, y_1, ..., y_{T_y-1}."),
+    (lambda y, O: _one_hot(np.concatenate([np.full((1, y.shape[1]), O), y[:-1]]), O + 1)[::-1],
+     "the steps are in reverse order: the start symbol belongs at step 1, the first row."),
+]
+
+
+def check_decoder_inputs(fn) -> CheckResult:
+    """Check ``fn(y, n_out) -> (T_y, B, n_out + 1)`` one-hot decoder inputs."""
+    return _check("decoder_inputs", fn, solution_decoder_inputs, _decoder_cases(),
+                  known_mistakes(_DECODER_MISTAKES), output_names=["the array of decoder inputs"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,7 +166,6 @@ def _diagnose_dhs(got, args):
 def check_many_to_one_dhs(fn) -> CheckResult:
     """Check ``fn(dy, W_hy, T) -> dhs`` of shape (T, B, H)."""
     return _check("many_to_one_dhs", fn, solution_many_to_one_dhs, _dhs_cases(),
-                  "dhs has one (B, H) slice per step; all zero except dhs[-1] = dy @ W_hy.",
                   _diagnose_dhs, output_names=["dhs"])
 
 
@@ -128,7 +174,7 @@ def check_many_to_one_dhs(fn) -> CheckResult:
 
 
 def solution_bidirectional_states(x, forward_layer, backward_layer):
-    """hs[t] = [h_t of the forward layer, g_t of the backward layer]: (T, B, 2H).
+    """hs[t] = [forward state at step t, backward state at step t]: (T, B, 2H).
 
     The backward layer reads the sequence reversed, so its outputs come out reversed too:
     flip them back before concatenating, so that row t holds what it computed at step t.
@@ -174,6 +220,4 @@ def check_bidirectional_states(fn) -> CheckResult:
     def reference(x, f, b):
         return Bidirectional(f, b).forward(x)[0]
     return _check("bidirectional_states", fn, reference, _bidir_cases(),
-                  "run forward_layer on x and backward_layer on x[::-1]; flip the second result "
-                  "back in time and concatenate the two along the last axis.",
                   _diagnose_bidir, output_names=["hs"])

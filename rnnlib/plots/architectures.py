@@ -12,6 +12,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 from matplotlib.ticker import NullFormatter
 
+from .live import LivePlot
 from .style import PALETTE, new_figure
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -137,7 +138,7 @@ def draw_unrolled(ax, kind, T_x, T_y, losses=True, row_labels=None):
                     cv.arrow(t - 1 + s, y_h2, t - s, y_h2)
                 top = y_h2
             elif kind == "bidirectional":
-                cv.box(t, y_h2, _sub("g", t), C_HID2, "round")
+                cv.box(t, y_h2, rf"$\overleftarrow{{h}}_{{{t}}}$", C_HID2, "round")
                 cv.arrow(t + 0.18, y_in + s, t + 0.18, y_h2 - s, color=C_HID2)
                 if t < n_cols:
                     cv.arrow(t + 1 - s, y_h2, t + s, y_h2, color=C_HID2)
@@ -243,8 +244,8 @@ def many_to_one_figure(result):
     ax.set(ylim=(0, 1.12), ylabel="test accuracy", title="right order or jumbled?")
     ax.grid(axis="x", visible=False)
     alt = (f"Left: a many-to-one network reads six words and answers once. Right: test accuracy "
-           f"on telling right from jumbled proverbs: the RNN {m['test_accuracy']:.1%}, the best "
-           f"order-blind model {m['bag_of_words_best']:.1%}, guessing 50%.")
+           f"on telling right from jumbled proverbs: the RNN about {m['test_accuracy']:.0%}, the "
+           f"best order-blind model {m['bag_of_words_best']:.1%}, guessing 50%.")
     return fig, alt
 
 
@@ -293,7 +294,7 @@ def encoder_decoder_figure(result):
 def bidirectional_figure(forward_result, bi_result, example=0):
     """Diagram of a bidirectional RNN beside both models' answers for one test sentence."""
     fig, _, ax = _diagram_and_panel("bidirectional", 6, 6,
-                                    "bidirectional: forward h and backward g", ratio=(1.0, 0.9))
+                                    r"bidirectional: forward $\overrightarrow{h}$ and backward $\overleftarrow{h}$", ratio=(1.0, 0.9))
     d_f, d_b = forward_result.data, bi_result.data
     answers = d_b["answers"]
     pos = np.arange(len(answers))
@@ -309,7 +310,8 @@ def bidirectional_figure(forward_result, bi_result, example=0):
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(axis="x", visible=False)
     right = answers[d_b["y_test"][example]]
-    alt = (f"Left: a bidirectional RNN, a forward row h and a backward row g, both feeding every "
+    alt = (f"Left: a bidirectional RNN, a forward row of states h→ and a backward row h←, both "
+           f"feeding every "
            f"output. Right: for the sentence '{d_b['sentences'][example]}', the forward-only "
            f"model spreads its probability over the four words, the bidirectional model puts "
            f"almost all of it on '{right}'.")
@@ -336,8 +338,8 @@ def stacked_figure(profiles, results):
     alt = ("Left: two recurrent layers stacked; the second reads the first's hidden states. "
            "Right: the size of the gradient reaching each layer's hidden state at every step of "
            "a river window, at the initial weights; the lower layer gets its gradient only "
-           f"through the upper one. Test RMSE after training: {m1['test_rmse_cm']:.1f} cm with "
-           f"one layer, {m2['test_rmse_cm']:.1f} cm with two.")
+           f"through the upper one. Test RMSE after training: about {m1['test_rmse_cm']:.0f} cm "
+           f"with one layer, about {m2['test_rmse_cm']:.0f} cm with two.")
     return fig, alt
 
 
@@ -397,21 +399,27 @@ def architecture_figure(arch):
     """The explorer's diagram for a :class:`rnnlib.demos.architectures.Architecture`, with the
     array shapes written beside the rows they belong to."""
     T_x, T_y = arch.T_x, arch.T_y
-    cols = T_x + T_y if arch.kind == "encoder-decoder" else (T_y if arch.kind == "one-to-many"
-                                                             else T_x)
     # A fixed layout (no constrained layout): this figure is redrawn on every slider move.
     fig, ax = new_figure(1, 1, width=9.5, height=3.9, layout="none")
     ax.set_position((0.01, 0.0, 0.98, 0.9))
     labels = _row_labels(arch)
     draw_unrolled(ax, arch.kind, T_x, T_y, row_labels=labels)
-    fig.text(0.5, 0.96, f"{arch.kind} · {arch.cell.upper()} · T_x = {T_x}, T_y = {T_y} · "
-             f"{arch.total:,} parameters (the same for every T)", ha="center", va="center",
-             fontsize=11)
-    alt = (f"Diagram of a {arch.kind} network of {arch.cell.upper()} cells unrolled over "
-           f"{cols} steps "
-           f"(T_x = {T_x}, T_y = {T_y}), with the array shape of each row written at the left; "
-           f"{arch.total} parameters in all.")
-    return fig, alt
+    fig.text(0.5, 0.96, _architecture_title(arch), ha="center", va="center", fontsize=11)
+    return fig, _architecture_alt(arch)
+
+
+def _architecture_title(arch):
+    return (f"{arch.kind} · {arch.cell.upper()} · T_x = {arch.T_x}, T_y = {arch.T_y} · "
+            f"{arch.total:,} parameters (the same for every T)")
+
+
+def _architecture_alt(arch):
+    T_x, T_y = arch.T_x, arch.T_y
+    cols = T_x + T_y if arch.kind == "encoder-decoder" else (T_y if arch.kind == "one-to-many"
+                                                             else T_x)
+    return (f"Diagram of a {arch.kind} network of {arch.cell.upper()} cells unrolled over "
+            f"{cols} steps (T_x = {T_x}, T_y = {T_y}), with the array shape of each row written "
+            f"at the left; {arch.total} parameters in all.")
 
 
 def _label(arch, name, short=None):
@@ -444,3 +452,26 @@ def _row_labels(arch):
     else:
         labels["h"] = _label(arch, "hs", "hs")
     return labels
+
+
+class ArchitecturePlot(LivePlot):
+    """The explorer's figure (:func:`architecture_figure`), built once per architecture, cell
+    and pair of lengths: the sizes D, H, O move only the shape labels and the title. The
+    widget keeps one per structure (:class:`rnnlib.plots.live.PerStructure`)."""
+
+    def structure_key(self, arch, **_):
+        return arch.kind, arch.cell, arch.T_x, arch.T_y
+
+    def build(self, arch, **_):
+        fig, _alt = architecture_figure(arch)
+        texts = {t.get_text(): t for t in fig.axes[0].texts}
+        self.rows = {row: texts[label] for row, label in _row_labels(arch).items()}
+        self.title = fig.texts[0]
+        self.moving(*self.rows.values(), self.title)
+        return fig
+
+    def update(self, arch, **_):
+        for row, label in _row_labels(arch).items():
+            self.rows[row].set_text(label)
+        self.title.set_text(_architecture_title(arch))
+        return _architecture_alt(arch)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .live import LivePlot
 from .style import COLORS, LINESTYLES, MARKERS, PALETTE, new_figure
 
 LN2 = math.log(2.0)
@@ -16,18 +17,32 @@ def _show_char(ch):
 
 
 def loss_curves_figure(logs, vocab_size, held_out=None):
-    """Smoothed training loss against characters read, in nats (left) and bits (right).
+    """Training and held-out loss against characters read, in nats (left) and bits (right).
+
+    When the logs hold losses measured by :func:`rnnlib.demos.language_model.evaluate` at
+    checkpoints (``log.evaluated``), those are the curves: the training text (solid) and the
+    held-out text (dashed), measured the same way at the same checkpoints. The loss of each
+    training chunk is drawn faintly behind them.
 
     Args:
         logs: name -> :class:`rnnlib.demos.language_model.TrainLog`.
         vocab_size: V (the uniform guess costs ln V nats per character).
-        held_out: optional name -> held-out loss in nats, drawn as a marker after the curve.
+        held_out: optional name -> final held-out loss in nats, drawn as a marker after the
+            curve (for logs without checkpoints).
     """
-    fig, ax = new_figure(1, 1, width=8.5, height=4.0)
+    fig, ax = new_figure(1, 1, width=8.5, height=4.2)
     for k, (name, log) in enumerate(logs.items()):
-        c, ls, m = COLORS[k], LINESTYLES[k], MARKERS[k]
-        ax.plot(log.chars, log.losses, color=c, alpha=0.18, lw=0.8)
-        ax.plot(log.chars, log.smoothed, color=c, ls=ls, label=f"{name} (smoothed)")
+        c, m = COLORS[k], MARKERS[k]
+        ax.plot(log.chars, log.losses, color=c, alpha=0.15, lw=0.8)
+        if log.evaluated:
+            chars = log.checkpoints * (log.chars[0] if len(log.chars) else 0)
+            for j, (text, values) in enumerate(log.evaluated.items()):
+                ax.plot(chars, values, color=c, ls=LINESTYLES[j], marker=m, ms=6,
+                        mfc=c if j == 0 else "white",
+                        label=f"{name}, {text} text: {values[-1]:.2f} nats at the end")
+        else:
+            ax.plot(log.chars, log.smoothed, color=c, ls=LINESTYLES[k],
+                    label=f"{name} (smoothed)")
         if held_out is not None and name in held_out:
             ax.plot([log.chars[-1] * 1.03], [held_out[name]], ls="none", marker=m, ms=9,
                     color=c, mec="k", label=f"{name}, held-out text: {held_out[name]:.3f} nats")
@@ -40,11 +55,20 @@ def loss_curves_figure(logs, vocab_size, held_out=None):
     sec = ax.secondary_yaxis("right", functions=(lambda n: n / LN2, lambda b: b * LN2))
     sec.set_ylabel("bits per character")
     ax.xaxis.set_major_formatter(lambda v, _: f"{v / 1000:.0f}k")
-    ax.legend(fontsize=9, loc="center right")
+    ax.legend(fontsize=8.5, loc="upper right")
     names = " and ".join(logs)
-    alt = (f"Training loss of the {names} language models against characters read, starting at "
-           f"ln V = {lnv:.2f} nats (the cost of a uniform guess) and falling; a second axis gives "
-           f"bits per character, and markers give the loss on held-out text.")
+    if any(log.evaluated for log in logs.values()):
+        alt = (f"Loss of the {names} language models against characters read, measured the same "
+               f"way on the training text (solid lines, filled markers) and on held-out text "
+               f"(dashed lines, open markers) at the same checkpoints, starting at ln V = "
+               f"{lnv:.2f} nats (the cost of a uniform guess); the held-out curves fall more "
+               f"slowly and end above the training curves. A second axis gives bits per "
+               f"character; the faint lines are the losses of the training chunks.")
+    else:
+        alt = (f"Training loss of the {names} language models against characters read, "
+               f"starting at ln V = {lnv:.2f} nats (the cost of a uniform guess) and falling; a "
+               f"second axis gives bits per character, and markers give the loss on held-out "
+               f"text.")
     return fig, alt
 
 
@@ -80,27 +104,27 @@ def next_char_figure(probs, reference, vocab, context, temperature, top=12):
     return fig, alt
 
 
-def temperature_figure(model_probs, vocab, context, temperatures, top=10):
-    """One panel per temperature: the next-character distribution after ``context``.
+def temperature_figure(model_probs, vocab, context, taus, top=10):
+    """One panel per temperature τ: the next-character distribution after ``context``.
 
     Args:
-        model_probs: temperature -> (V,) probabilities.
+        model_probs: τ -> (V,) probabilities; taus: the temperatures, in panel order.
     """
-    fig, axes = new_figure(len(temperatures), 1, width=11, height=3.2, sharey=True)
-    base = model_probs[1.0] if 1.0 in model_probs else model_probs[temperatures[0]]
+    fig, axes = new_figure(len(taus), 1, width=11, height=3.2, sharey=True)
+    base = model_probs[1.0] if 1.0 in model_probs else model_probs[taus[0]]
     order = np.argsort(-base, kind="stable")[:top]
-    for k, (ax, T) in enumerate(zip(np.atleast_1d(axes), temperatures)):
-        p = model_probs[T]
+    for k, (ax, tau) in enumerate(zip(np.atleast_1d(axes), taus)):
+        p = model_probs[tau]
         ax.bar(np.arange(top), p[order], color=COLORS[k], edgecolor="k",
                hatch=["", "//", "..", "xx"][k % 4])
         ax.set_xticks(np.arange(top), [_show_char(vocab.chars[i]) for i in order], fontsize=11)
         entropy = -np.sum(p[p > 0] * np.log2(p[p > 0]))
-        ax.set_title(f"temperature {T:g}: entropy {entropy:.2f} bits", fontsize=11)
+        ax.set_title(f"temperature τ = {tau:g}: entropy {entropy:.2f} bits", fontsize=11)
         ax.set_ylim(0, 1.05)
     np.atleast_1d(axes)[0].set_ylabel("probability")
     fig.supxlabel(f"next character after “…{context[-25:]}” (␣ space)", fontsize=10)
     alt = (f"Next-character probabilities after '{context[-25:]}' at temperatures "
-           f"{', '.join(f'{T:g}' for T in temperatures)}: the distribution is sharp at low "
+           f"{', '.join(f'{tau:g}' for tau in taus)}: the distribution is sharp at low "
            "temperature and flattens as the temperature grows.")
     return fig, alt
 
@@ -126,3 +150,38 @@ def surprisal_figure(text, bits_by_model, start):
            f"'{shown}'; peaks fall on the first letters of words and on names, valleys inside "
            "common words.")
     return fig, alt
+
+
+class NextCharPlot(LivePlot):
+    """The sampler's figure (:func:`next_char_figure`), built once per model and seed text
+    (they decide which characters the bars stand for): the bars and the title follow the
+    temperature."""
+
+    def __init__(self, vocab, top=12):
+        super().__init__()
+        self.vocab, self.top = vocab, top
+
+    def structure_key(self, result, **_):
+        order = np.argsort(-result["reference"], kind="stable")[:self.top]
+        return tuple(order), result["prime"], tuple(np.round(result["reference"][order], 12))
+
+    def build(self, result, temperature, **_):
+        fig, _alt = next_char_figure(result["probs"], result["reference"], self.vocab,
+                                     result["prime"], temperature, top=self.top)
+        ax = fig.axes[0]
+        self.order = np.argsort(-result["reference"], kind="stable")[:self.top]
+        self.bars, self.title = ax.collections[0], ax.title
+        self.moving(self.bars, ax.lines[0], self.title)     # the marks stay above the bars
+        return fig
+
+    def update(self, result, temperature, **_):
+        heights = result["probs"][self.order]
+        self.bars.set_segments([[(x, 0.0), (x, h)] for x, h in enumerate(heights)])
+        label = ("temperature 0 (greedy)" if temperature == 0 else
+                 f"temperature {temperature:.2f}")
+        context = result["prime"]
+        shown = context[-24:].replace("\n", "⏎")
+        self.title.set_text(f"after “…{shown}”: bars at {label}, marks at temperature 1")
+        return (f"Bar chart of the probabilities of the {len(self.order)} likeliest next "
+                f"characters after '{context[-30:]}': blue bars at {label}, black marks at "
+                f"temperature 1.")
