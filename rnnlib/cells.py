@@ -22,6 +22,7 @@ passed transposed, or gates in another order, computes other numbers without an 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import check_finite
 
@@ -67,6 +68,7 @@ TORCH_NONLINEARITIES = ("tanh", "relu")
 
 
 def check_nonlinearity(name: str) -> str:
+    """``name`` if it is one of :data:`NONLINEARITIES`, else a ValueError listing them."""
     if name not in NONLINEARITIES:
         raise ValueError(f"nonlinearity must be one of {sorted(NONLINEARITIES)}, got {name!r}")
     return name
@@ -146,7 +148,9 @@ def _check_step_cache(cache, kind, fn):
 # Vanilla (Elman) RNN:  h_t = f(W_xh x_t + b_ih + W_hh h_{t-1} + b_hh)
 
 
-def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
+def rnn_step_forward(x: ArrayLike, h_prev: ArrayLike, weight_ih: ArrayLike,
+                     weight_hh: ArrayLike, bias_ih: ArrayLike, bias_hh: ArrayLike,
+                     nonlinearity: str = "tanh") -> tuple[np.ndarray, tuple]:
     """One step of a vanilla RNN.
 
     Args:
@@ -168,7 +172,8 @@ def rnn_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinea
     return h, cache
 
 
-def rnn_step_backward(dh, cache):
+def rnn_step_backward(dh: ArrayLike, cache: tuple
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward pass of :func:`rnn_step_forward`.
 
     Args:
@@ -201,7 +206,9 @@ def rnn_step_backward(dh, cache):
 #   c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
 
 
-def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def lstm_step_forward(x: ArrayLike, h_prev: ArrayLike, c_prev: ArrayLike,
+                      weight_ih: ArrayLike, weight_hh: ArrayLike, bias_ih: ArrayLike,
+                      bias_hh: ArrayLike) -> tuple[np.ndarray, np.ndarray, dict]:
     """One step of an LSTM.
 
     Args:
@@ -230,7 +237,8 @@ def lstm_step_forward(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh)
     return h, c, cache
 
 
-def lstm_step_backward(dh, dc, cache):
+def lstm_step_backward(dh: ArrayLike, dc: ArrayLike, cache: dict
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward pass of :func:`lstm_step_forward`.
 
     Args:
@@ -272,7 +280,9 @@ def lstm_step_backward(dh, dc, cache):
 #   h_t = (1 - z) * n + z * h_{t-1}
 
 
-def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
+def gru_step_forward(x: ArrayLike, h_prev: ArrayLike, weight_ih: ArrayLike,
+                     weight_hh: ArrayLike, bias_ih: ArrayLike, bias_hh: ArrayLike,
+                     reset_after: bool = True) -> tuple[np.ndarray, dict]:
     """One step of a GRU.
 
     Args:
@@ -308,7 +318,8 @@ def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, reset_af
     return h, cache
 
 
-def gru_step_backward(dh, cache):
+def gru_step_backward(dh: ArrayLike, cache: dict
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward pass of :func:`gru_step_forward`.
 
     Args:

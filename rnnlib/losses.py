@@ -9,18 +9,19 @@ e.g. the loss per character). Without a time axis both average over the batch.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 
 
-def softmax(logits, axis=-1):
+def softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax: subtracting the max changes nothing but prevents overflow."""
     z = logits - np.max(logits, axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def log_softmax(logits, axis=-1):
+def log_softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
     """log(softmax(logits)) without ever forming a 0 or an inf."""
     z = logits - np.max(logits, axis=axis, keepdims=True)
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
@@ -35,7 +36,8 @@ def _reduce_weights(shape, has_time, reduction):
     raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
 
 
-def softmax_cross_entropy(logits, targets, reduction="sum"):
+def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, reduction: str = "sum"
+                          ) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy (negative log-likelihood of the target class), in nats.
 
     Args:
@@ -70,7 +72,7 @@ def softmax_cross_entropy(logits, targets, reduction="sum"):
     return float(nll.sum() * scale), dlogits * scale
 
 
-def softmax_cross_entropy_per_step(logits, targets):
+def softmax_cross_entropy_per_step(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     """L_t for every step: (T,) batch-mean cross-entropies, whose sum is the "sum" loss."""
     logits = _checks.as_float_array(logits, "logits")
     if logits.ndim != 3:
@@ -81,7 +83,8 @@ def softmax_cross_entropy_per_step(logits, targets):
     return nll.mean(axis=1)
 
 
-def mse_loss(pred, target, reduction="sum"):
+def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "sum"
+             ) -> tuple[float, np.ndarray]:
     """Mean squared error.
 
     Args:
@@ -103,7 +106,7 @@ def mse_loss(pred, target, reduction="sum"):
         return float(np.sum(err * err) * scale), 2.0 * err * scale
 
 
-def mse_loss_per_step(pred, target):
+def mse_loss_per_step(pred: ArrayLike, target: ArrayLike) -> np.ndarray:
     """L_t for every step: (T,) means over batch and outputs."""
     err = np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
     return np.mean(err * err, axis=tuple(range(1, err.ndim)))

@@ -11,14 +11,20 @@ r"""Whole networks: an output layer on top of a recurrent layer.
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from ._params import ParamDict
 from .cell_registry import cell_layer, cell_name
 from .cells import NONLINEARITIES, check_nonlinearity
 from .layers import RNN
+
+if TYPE_CHECKING:                       # for the type hints only
+    from .composite import Bidirectional, Stack
+    from .layers import RecurrentLayer
 
 
 class Linear:
@@ -31,7 +37,7 @@ class Linear:
     as in PyTorch.
     """
 
-    def __init__(self, in_features, out_features, seed=None, dtype=np.float64):
+    def __init__(self, in_features: int, out_features: int, seed=None, dtype=np.float64):
         self.in_features = _checks.check_positive_int(in_features, "in_features")
         self.out_features = _checks.check_positive_int(out_features, "out_features")
         self.dtype = np.dtype(dtype)
@@ -40,18 +46,18 @@ class Linear:
         self.params = {k: rng.uniform(-bound, bound, size=s).astype(self.dtype)
                        for k, s in self.param_shapes().items()}
 
-    def param_shapes(self):
+    def param_shapes(self) -> dict[str, tuple]:
         return {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}
 
-    def num_params(self):
+    def num_params(self) -> int:
         return self.out_features * (self.in_features + 1)
 
-    def with_params(self, params):
+    def with_params(self, params: dict) -> Linear:
         new = copy.copy(self)
         new.params = params
         return new
 
-    def forward(self, h):
+    def forward(self, h: ArrayLike) -> tuple[np.ndarray, dict]:
         """h: (..., H), e.g. (T, B, H) or (B, H). Returns y: (..., O) and a cache."""
         _checks.check_params(self.params, self.param_shapes(), "Linear")
         h = _checks.as_float_array(h, "h", self.dtype)
@@ -65,7 +71,7 @@ class Linear:
             y = h @ self.params["weight"].T + self.params["bias"]
         return y, {"h": h}
 
-    def backward(self, dy, cache):
+    def backward(self, dy: ArrayLike, cache: dict) -> tuple[np.ndarray, dict]:
         """dy: (..., O). Returns dh: (..., H) and grads summed over all leading axes."""
         _checks.check_cache(cache, ["h"], "Linear")
         h = cache["h"]
@@ -95,7 +101,8 @@ class RecurrentNetwork:
     attributes ``rnn`` and ``out``.
     """
 
-    def __init__(self, rnn, head, many_to_one=False):
+    def __init__(self, rnn: RecurrentLayer | Stack | Bidirectional, head: Linear,
+                 many_to_one: bool = False):
         if head.in_features != rnn.output_size:
             raise ValueError(f"head expects {head.in_features} features but the recurrent "
                              f"layer produces {rnn.output_size}")
@@ -109,24 +116,25 @@ class RecurrentNetwork:
         routes.update({"out." + k: (self.head, k) for k in self.head.params})
         return ParamDict(routes)
 
-    def with_params(self, params):
+    def with_params(self, params: dict) -> RecurrentNetwork:
         new = copy.copy(self)
         new.rnn = self.rnn.with_params({k: params["rnn." + k] for k in self.rnn.params})
         new.head = self.head.with_params({k: params["out." + k] for k in self.head.params})
         return new
 
-    def num_params(self):
+    def num_params(self) -> int:
         return self.rnn.num_params() + self.head.num_params()
 
-    def forward(self, x, state0=None):
+    def forward(self, x: ArrayLike, state0: ArrayLike | tuple | list | None = None
+                ) -> tuple[np.ndarray, object, dict]:
         """x: (T, B, D). Returns ys: (T, B, O) or (B, O) if many_to_one, final state, cache."""
         hs, state, rnn_cache = self.rnn.forward(x, state0)
         top = hs[-1] if self.many_to_one else hs
         ys, head_cache = self.head.forward(top)
         return ys, state, {"rnn": rnn_cache, "head": head_cache, "hs": hs}
 
-    def backward(self, dys, cache, dstate=None, return_hidden_grads=False,
-                 return_cell_grads=False):
+    def backward(self, dys: ArrayLike, cache: dict, dstate: ArrayLike | tuple | list | None = None,
+                 return_hidden_grads: bool = False, return_cell_grads: bool = False) -> tuple:
         """dys: like ys. Returns dx: (T, B, D), dstate0, grads (like ``params``).
 
         return_hidden_grads: also return the recurrent part's dh_total, the full dL/dh_t at
@@ -187,8 +195,8 @@ class JordanNetwork:
     ``bias_y (O,)``. The state is the last output y_T: (B, O).
     """
 
-    def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", seed=None,
-                 dtype=np.float64):
+    def __init__(self, input_size: int, hidden_size: int, output_size: int,
+                 nonlinearity: str = "tanh", seed=None, dtype=np.float64):
         self.input_size = _checks.check_positive_int(input_size, "input_size")
         self.hidden_size = _checks.check_positive_int(hidden_size, "hidden_size")
         self.output_size = _checks.check_positive_int(output_size, "output_size")
@@ -200,20 +208,21 @@ class JordanNetwork:
             bound = 1.0 / np.sqrt(hidden_size)
             self.params[k] = rng.uniform(-bound, bound, size=s).astype(self.dtype)
 
-    def param_shapes(self):
+    def param_shapes(self) -> dict[str, tuple]:
         D, H, O = self.input_size, self.hidden_size, self.output_size
         return {"weight_xh": (H, D), "weight_yh": (H, O), "bias_h": (H,),
                 "weight_hy": (O, H), "bias_y": (O,)}
 
-    def num_params(self):
+    def num_params(self) -> int:
         return sum(int(np.prod(s)) for s in self.param_shapes().values())
 
-    def with_params(self, params):
+    def with_params(self, params: dict) -> JordanNetwork:
         new = copy.copy(self)
         new.params = params
         return new
 
-    def forward(self, x, state0=None):
+    def forward(self, x: ArrayLike, state0: ArrayLike | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict]:
         """x: (T, B, D); state0: y_0 (B, O) or None. Returns ys (T, B, O), y_T, cache."""
         _checks.check_params(self.params, self.param_shapes(), "JordanNetwork")
         x = _checks.check_sequence(x, self.input_size, self.dtype).copy()
@@ -232,7 +241,8 @@ class JordanNetwork:
         y0 = np.array(y0, copy=True)
         return ys.copy(), ys[-1].copy(), {"x": x, "y0": y0, "hs": hs, "ys": ys}
 
-    def backward(self, dys, cache, dstate=None):
+    def backward(self, dys: ArrayLike, cache: dict, dstate: ArrayLike | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict]:
         """dys: (T, B, O) dL/dy_t; dstate: dL/dy_T from later (or None).
 
         Returns dx: (T, B, D), dL/dy_0: (B, O), grads (like ``params``).
@@ -328,7 +338,7 @@ class EncoderDecoder:
         new.head = part("out.", self.head)
         return new
 
-    def decoder_inputs(self, y) -> np.ndarray:
+    def decoder_inputs(self, y: ArrayLike) -> np.ndarray:
         """Teacher forcing: (T_y, B) target ids in [0, O) -> (T_y, B, O + 1) one-hot decoder
         inputs: the start symbol, then y_1..y_{T_y - 1}."""
         y = np.asarray(y)
@@ -341,7 +351,7 @@ class EncoderDecoder:
         prev = np.concatenate([np.full((1, y.shape[1]), self.start), y[:-1]], axis=0)
         return np.eye(self.n_out + 1, dtype=self.head.dtype)[prev]
 
-    def forward(self, x, y_in):
+    def forward(self, x: ArrayLike, y_in: ArrayLike) -> tuple[np.ndarray, object, dict]:
         """x: (T_x, B, D) inputs; y_in: (T_y, B, O + 1) decoder inputs.
 
         Returns:
@@ -358,7 +368,8 @@ class EncoderDecoder:
         logits, c_head = self.head.forward(hs_dec)
         return logits, context, {"enc": c_enc, "dec": c_dec, "head": c_head, "hs_enc": hs_enc}
 
-    def backward(self, dlogits, cache, return_hidden_grads: bool = False):
+    def backward(self, dlogits: ArrayLike, cache: dict, return_hidden_grads: bool = False
+                 ) -> tuple:
         """BPTT through the decoder, then the encoder. The encoder's outputs carry no loss: its
         whole gradient arrives through the context, as ``dstate`` of its final step.
 
@@ -381,7 +392,7 @@ class EncoderDecoder:
             return dx, grads, dh_total_enc, dh_total_dec
         return dx, grads
 
-    def generate(self, x, T_y: int) -> np.ndarray:
+    def generate(self, x: ArrayLike, T_y: int) -> np.ndarray:
         """Greedy decoding: feed each step's most likely symbol back in. x: (T_x, B, D).
         Returns (T_y, B) int64 ids."""
         T_y = _checks.check_positive_int(T_y, "T_y")

@@ -28,12 +28,12 @@ def _check_grads(params, grads):
 class Optimizer:
     """Updates ``params`` in place from ``grads`` (dicts with the same keys)."""
 
-    def __init__(self, params, lr):
+    def __init__(self, params: dict[str, np.ndarray], lr: float):
         if not lr > 0:
             raise ValueError(f"lr must be positive, got {lr!r}")
         self.params, self.lr, self.state, self.steps = params, float(lr), {}, 0
 
-    def step(self, grads):
+    def step(self, grads: dict[str, np.ndarray]) -> None:
         _check_grads(self.params, grads)
         self.steps += 1
         for k, p in self.params.items():
@@ -46,7 +46,7 @@ class Optimizer:
 class SGD(Optimizer):
     """p -= lr * v, where v = g (plain) or v = momentum * v + g (heavy ball, as PyTorch)."""
 
-    def __init__(self, params, lr, momentum=0.0):
+    def __init__(self, params: dict[str, np.ndarray], lr: float, momentum: float = 0.0):
         super().__init__(params, lr)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
@@ -74,7 +74,7 @@ class Adagrad(Optimizer):
     """p -= lr * g / (sqrt(sum of past g^2) + eps): each weight gets its own, shrinking step.
     (min-char-rnn's optimiser; eps = 1e-10 as in PyTorch.)"""
 
-    def __init__(self, params, lr=0.01, eps=1e-10):
+    def __init__(self, params: dict[str, np.ndarray], lr: float = 0.01, eps: float = 1e-10):
         super().__init__(params, lr)
         self.eps = _check_eps(eps)
 
@@ -87,7 +87,8 @@ class Adagrad(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias correction, exactly as ``torch.optim.Adam``."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(self, params: dict[str, np.ndarray], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, lr)
         try:
             beta1, beta2 = (float(b) for b in betas)
@@ -129,7 +130,7 @@ def _scaled_norm(grads) -> tuple[float, float]:
     return m, r
 
 
-def global_norm(grads) -> float:
+def global_norm(grads: dict[str, np.ndarray]) -> float:
     """The L2 norm of all gradients together, as if they were one long vector.
 
     Finite gradients give their norm even when the squares overflow (e.g. entries of 1e300);
@@ -186,7 +187,7 @@ def _clip_to_norm(grads, max_norm) -> float:
         return m * r
 
 
-def clip_grad_norm(grads, max_norm) -> float:
+def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> float:
     """Rescale all gradients together so their global norm is at most ``max_norm``.
 
     g <- g * max_norm / (||g|| + 1e-6) when that factor is below 1 (PyTorch's
@@ -202,7 +203,8 @@ def clip_grad_norm(grads, max_norm) -> float:
     return _clip_to_norm(grads, max_norm)
 
 
-def clip_grad_norm_per_param(grads, max_norm) -> dict:
+def clip_grad_norm_per_param(grads: dict[str, np.ndarray], max_norm: float
+                             ) -> dict[str, float]:
     """Clip each parameter's gradient to norm ``max_norm`` on its own (each keeps its direction,
     but the whole gradient's direction changes). In place; returns each norm before clipping."""
     max_norm = _check_threshold(max_norm, "max_norm")
@@ -210,7 +212,7 @@ def clip_grad_norm_per_param(grads, max_norm) -> dict:
     return {k: _clip_to_norm({k: g}, max_norm) for k, g in grads.items()}
 
 
-def clip_grad_value(grads, clip_value) -> None:
+def clip_grad_value(grads: dict[str, np.ndarray], clip_value: float) -> None:
     """Clip every element to [-clip_value, clip_value] (min-char-rnn's +-5). In place. This
     changes the gradient's direction whenever some elements are clipped and others not."""
     clip_value = _check_threshold(clip_value, "clip_value")

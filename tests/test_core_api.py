@@ -143,3 +143,20 @@ def test_elman_network_is_a_class_and_a_recurrent_network():
     for k in net.params:
         np.testing.assert_array_equal(net.params[k], same.params[k])
     assert type(net.with_params(net.params)) is rnnlib.ElmanNetwork
+
+
+# ---- the sigmoid keeps its relative accuracy ---------------------------------------------------
+
+@pytest.mark.parametrize("a", [-745.0, -700.0, -100.0, -40.0, -37.0, -20.0, -1.0, 0.0, 3.0, 40.0])
+def test_sigmoid_is_accurate_to_the_last_bits(a):
+    import math
+    exact = math.exp(a) / (1.0 + math.exp(a)) if a < 0 else 1.0 / (1.0 + math.exp(-a))
+    got = float(rnnlib.cells.sigmoid(np.array([a]))[0])
+    assert got == pytest.approx(exact, rel=4e-16, abs=0.0) or (exact < 1e-307 and got < 1e-307)
+
+
+def test_sigmoid_underflows_quietly_and_keeps_float32():
+    out = rnnlib.cells.sigmoid(np.array([-1000.0, 1000.0]))      # no overflow warning
+    assert out[0] == 0.0 and out[1] == 1.0
+    assert rnnlib.cells.sigmoid(np.zeros(3, dtype=np.float32)).dtype == np.float32
+    assert rnnlib.cells.sigmoid(0.0) == 0.5
