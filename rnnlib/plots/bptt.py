@@ -57,7 +57,7 @@ def bptt_graph_figure():
              ("many-to-one: a loss at the last step", 4, "last", [4]),
              ("many-to-many: a loss at every step", 4, True, [1, 2, 3, 4])]
     fig, axes = grid_figure(1, 3, width=12.5, height=3.4, width_ratios=[1.5, 4.4, 4.4])
-    for ax, (title, T, outputs, losses) in zip(axes, cases):
+    for ax, (title, T, outputs, losses) in zip(axes, cases, strict=False):
         draw_unrolled(ax, T, outputs=outputs, fontsize=10, xh_label="", hy_label="",
                       show_h0=T > 1)
         _draw_backward(ax, T, losses)

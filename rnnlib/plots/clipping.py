@@ -366,7 +366,7 @@ def step_size_figure(runs):
     ax2.set_ylim(0, 1.35)
     ax2.set_xlabel("update")
     ax2.set_ylabel("largest move of one weight / lr")
-    ax2.set_title(f"Adam, learning rate {lr_adam:g}: the threshold hardly matters", fontsize=11)
+    ax2.set_title(f"Adam, learning rate {lr_adam:g}: steps set by lr, not by μ", fontsize=11)
     ax2.legend(fontsize=9, loc="lower left")
     for a in (ax, ax2):
         a.xaxis.set_major_locator(MaxNLocator(6, integer=True))

@@ -100,8 +100,8 @@ def _fast_figure(ncols=1, width=8.0, height=3.4, **adjust):
 # One unit
 
 
-def draw_seed_003(ax, rows_by_w, t_loss=115, t_back=50):
-    """The seed's picture: a loss at step 115 and the gradient sent back to step 50.
+def draw_lecture_notes(ax, rows_by_w, t_loss=115, t_back=50):
+    """The lecture notes' picture: a loss at step 115 and the gradient sent back to step 50.
 
     Args:
         rows_by_w: {w: (t, grad)}: the gradient |dL/dh_t| for t = t_back..t_loss per weight w.
@@ -131,10 +131,10 @@ def draw_seed_003(ax, rows_by_w, t_loss=115, t_back=50):
     ax.legend(loc="lower right")
 
 
-def seed_003_figure(rows_by_w, t_loss=115, t_back=50):
+def lecture_notes_figure(rows_by_w, t_loss=115, t_back=50):
     fig, ax = new_figure(width=8, height=3.8)
-    draw_seed_003(ax, rows_by_w, t_loss, t_back)
-    ax.set_title("Seed 003's example, computed by BPTT: one unit, f linear")
+    draw_lecture_notes(ax, rows_by_w, t_loss, t_back)
+    ax.set_title("The lecture notes' example, computed by BPTT: one unit, φ linear")
     vals = {w: (g[t == t_loss - 50][0], g[t == t_back][0]) for w, (t, g) in rows_by_w.items()}
     alt = ("Log-scale plot of the gradient reaching each hidden state, from the loss at step "
            f"{t_loss} back to step {t_back}. With w = 1.1 it grows to "
@@ -325,23 +325,23 @@ def saturation_figure(table, runs):
     fig, (ax, ax2) = new_figure(ncols=2, width=10.5, height=3.9)
     a = np.linspace(-5.3, 5.3, 213)
     y = np.tanh(a)
-    ax.plot(a, y, color=PALETTE["blue"], label="f(a) = tanh(a)")
-    ax.plot(a, 1 - y * y, color=PALETTE["vermillion"], linestyle="--", label="f′(a) = 1 − tanh²(a)")
+    ax.plot(a, y, color=PALETTE["blue"], label="φ(a) = tanh(a)")
+    ax.plot(a, 1 - y * y, color=PALETTE["vermillion"], linestyle="--", label="φ′(a) = 1 − tanh²(a)")
     ax.plot(table["a"], table["fprime"], "o", color=PALETTE["vermillion"])
     for ai, fi in zip(table["a"], table["fprime"]):
         if ai in (1.0, 3.0):
-            ax.annotate(f"f′({ai:g}) = {fi:.3f}", (ai, fi), xytext=(6, 12),
+            ax.annotate(f"φ′({ai:g}) = {fi:.3f}", (ai, fi), xytext=(6, 12),
                         textcoords="offset points", fontsize=9)
     ax.set_xlabel("pre-activation a")
     ax.set_ylabel("value")
-    ax.set_title("tanh saturates: f′ → 0 for large |a|", fontsize=11)
+    ax.set_title("tanh saturates: φ′ → 0 for large |a|", fontsize=11)
     ax.legend(fontsize=9, loc="upper left")
     styles = [{"color": PALETTE["black"], "linestyle": ":", "marker": "D"},
               {"color": PALETTE["blue"], "linestyle": "-", "marker": "o"},
               {"color": PALETTE["orange"], "linestyle": "--", "marker": "s"},
               {"color": PALETTE["vermillion"], "linestyle": "-.", "marker": "^"}]
     for r, st in zip(runs, styles):
-        draw_matrix_norms(ax2, r, f"inputs × {r['input_scale']:g}: mean f′ = {r['mean_fprime']:.2f}",
+        draw_matrix_norms(ax2, r, f"inputs × {r['input_scale']:g}: mean φ′ = {r['mean_fprime']:.2f}",
                           st, guide=False)
     log_ticks(ax2, [r["norms"] for r in runs])
     ax2.set_xlabel(f"time step t (loss on h at T = {runs[0]['T']})")
@@ -357,34 +357,52 @@ def saturation_figure(table, runs):
 
 
 def draw_spectral(ax, r):
-    """The spectral-radius widget's plot: ||dL/dh_t|| and rho^(T-t)."""
-    ax.plot(r["t"], r["guide"], **FORMULA, label="ρ^(T−t)")
+    """The spectral-radius widget's plot: ||dL/dh_t|| and rho^(T-t); for the two-unit network
+    also rho_J^(T-t), rho_J the spectral radius of the first step's Jacobian diag(phi')W_hh."""
+    ax.plot(r["t"], r["guide"], **FORMULA, label="ρ(Wₕₕ)^(T−t)")
+    guides = [r["guide"]]
+    if r.get("network") == "pair":
+        with np.errstate(over="ignore", under="ignore"):
+            jac = r["jacobian_rho"] ** (r["T"] - r["t"]).astype(np.float64)
+        ax.plot(r["t"], jac, color=PALETTE["vermillion"], linestyle=(0, (4, 3)), linewidth=1.8,
+                zorder=3, label="ρ(diag(φ′(a₁))Wₕₕ)^(T−t)")
+        guides.append(jac)
     ax.plot(r["t"], r["norms"], markevery=_markevery(r["T"]), color=PALETTE["blue"], marker="o",
             label="BPTT")
-    log_ticks(ax, [r["norms"], r["guide"]])
+    log_ticks(ax, [r["norms"]] + guides)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_xlim(0, r["T"] + 1)
     ax.set_xlabel(f"time step t (the loss is at t = T = {r['T']})")
     ax.set_ylabel("‖∂L/∂hₜ‖")
     # the curves fall from left to right when the gradient grows going back: the lower left is
     # free then, the upper left otherwise ("best" would cost a few ms per redraw)
-    grows = r["ratio"] > 1.0 or r["guide"][0] > 1.0
+    grows = r["ratio"] > 1.0 or max(g[0] for g in guides) > 1.0
     ax.legend(loc="lower left" if grows and r["ratio"] > 1.0 else
               "upper right" if grows else "upper left", fontsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
 def spectral_alt(r):
-    return (f"Log-scale plot of the gradient norm against the time step for a {r['H']}-unit "
+    text = (f"Log-scale plot of the gradient norm against the time step for a {r['H']}-unit "
             f"{r['nonlinearity']} RNN whose recurrent matrix has spectral radius {r['rho']:.2f} "
             f"and largest singular value {r['sigma']:.2f}, with inputs scaled by "
-            f"{r['input_scale']:g}. The norm is 1 at the last step and {fmt_value(r['ratio'])} at "
-            f"t = 1; the dotted line shows rho to the power T minus t.")
+            f"{r['input_scale']:g} and bias {r.get('bias', 0.0):g}. The norm is 1 at the last "
+            f"step and {fmt_value(r['ratio'])} at t = 1; the dotted line shows rho to the power "
+            f"T minus t.")
+    if r.get("network") == "pair":
+        text += (f" The dashed line shows the spectral radius of the Jacobian with unit 1 "
+                 f"saturated, {r['jacobian_rho']:.2f}, to the power T minus t.")
+    return text
+
+
+def spectral_title(r):
+    net = ("2 units, bias on unit 1" if r.get("network") == "pair" else f"H = {r['H']}")
+    return (f"{net}, φ = {r['nonlinearity']}, ρ = {r['rho']:.2f}, inputs × {r['input_scale']:g}, "
+            f"bias {r.get('bias', 0.0):g}")
 
 
 def spectral_figure(r, width=8.0, height=3.6):
     fig, ax = _fast_figure(width=width, height=height, left=0.1)
     draw_spectral(ax, r)
-    ax.set_title(f"H = {r['H']}, f = {r['nonlinearity']}, ρ = {r['rho']:.2f}, "
-                 f"inputs × {r['input_scale']:g}", fontsize=11)
+    ax.set_title(spectral_title(r), fontsize=11)
     return fig, spectral_alt(r)

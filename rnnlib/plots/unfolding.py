@@ -236,8 +236,8 @@ def order_figure(words_a, words_b, distance, bag):
     ax.plot(steps, distance, marker="o", label="RNN: distance between the two hidden states")
     ax.plot(steps, np.full(T, bag), marker="s", label="order-blind: distance of mean word vectors")
     ax.set_xticks(steps)
-    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in zip(words_a, words_b)],
-                       fontsize=9)
+    pairs = zip(words_a, words_b, strict=False)
+    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in pairs], fontsize=9)
     ax.set_xlabel("word read at step t (two words where the sentences differ)")
     ax.set_ylabel("distance")
     ax.set_title(f"\"{' '.join(words_a)}\" vs \"{' '.join(words_b)}\"", fontsize=11)
@@ -444,8 +444,12 @@ def course_map_figure(highlight=None):
         ax.add_patch(FancyBboxPatch((x0, -1.0), (stop - start) * (w + gap), 2.45,
                                     boxstyle="round,pad=0.02,rounding_size=0.1",
                                     facecolor=part.colour, edgecolor="none"))
+        # a part of one notebook is narrow: shrink its name to fit (a character of italic
+        # text is about 0.55 of the font size wide; the x axis spans n * (w + gap) units)
+        points_per_unit = fig.get_figwidth() * 72 / (n * (w + gap))
+        fits = 0.9 * (stop - start) * (w + gap) * points_per_unit / (0.55 * len(part.name))
         ax.text(x0 + (stop - start) * (w + gap) / 2, 1.22, part.name, ha="center", va="center",
-                fontsize=11, style="italic")
+                fontsize=min(11.0, fits), style="italic")
     for k, nb in enumerate(NOTEBOOKS):
         x = k * (w + gap) + w / 2 - gap / 2
         strong = highlight is not None and nb.number in highlight
