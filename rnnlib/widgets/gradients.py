@@ -127,4 +127,4 @@ def spectral_radius_widget(rho=0.9, nonlinearity="linear", input_scale=1.0, bias
     }
     return LiveFigure(controls, spectral_compute, spectral_draw, spectral_readout,
                       height="310px", title="The spectral radius of W_hh, the activation's "
-                      "slope and saturation")
+                      "slope and saturation", update=plots.SpectralPlot(width=8.0, height=3.6))
