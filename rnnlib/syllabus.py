@@ -78,6 +78,8 @@ NOTEBOOKS = (
              "train and\nsample", "language_model", "putting it to work", 60),
     Notebook("09", "09_attention", "Attention: past the fixed-size bottleneck", "attention",
              "bottleneck,\nalignment", "attention", "toward attention", 60),
+    Notebook("10", "10_decoding", "Decoding: teacher forcing, greedy and beam search", "decoding",
+             "greedy vs\nbeam search", "decoding", "toward attention", 60),
 )
 
 

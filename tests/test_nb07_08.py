@@ -784,3 +784,38 @@ def test_supervised_minibatches_draw_from_the_rng():
     assert la == lb and all(np.array_equal(ga[k], gb[k]) for k in ga)
     full = supervised(net, x, y, rnnlib.softmax_cross_entropy)
     assert full(0)[0] != la                                  # a batch of 8 is not the full set
+
+
+def test_shakespeare_part_is_shipped_with_its_source():
+    corpus = lm.load_shakespeare()
+    assert len(corpus.text) == 200_376 and corpus.text.startswith("First Citizen:\n")
+    assert len(corpus.train_ids) + len(corpus.val_ids) == len(corpus.text)
+    source = lm._data_file("tinyshakespeare_part_SOURCE.txt").read_text(encoding="utf-8")
+    assert "public domain" in source and "char-rnn" in source
+
+
+def test_shakespeare_weights_load_and_beat_the_baselines():
+    corpus = lm.load_shakespeare()
+    model, info = lm.shakespeare_model(corpus)
+    assert info["source"].startswith("pretrained") and info["seconds"] > 0
+    assert model.num_params() == lm.make_model("lstm", corpus.vocab.size, 128).num_params()
+    V = corpus.vocab.size
+    held = lm.bits(lm.evaluate(model, corpus.val_ids[:4000], corpus.vocab, stream_length=500))
+    bigram = lm.baseline_bits(corpus.train_ids, corpus.val_ids[:4000], V, context=1)
+    assert held < bigram - 0.5
+
+
+def test_shakespeare_weights_round_trip(tmp_path, corpus):
+    """save_shakespeare_weights writes what shakespeare_model reads (float32, vocabulary)."""
+    shakes = lm.load_shakespeare()
+    model = lm.make_model("lstm", shakes.vocab.size, 128, seed=5)
+    path = tmp_path / "w.npz"
+    lm.save_shakespeare_weights(model, shakes, 12.5, path)
+    stored = np.load(path)
+    assert str(stored["meta_chars"]) == "".join(shakes.vocab.chars)
+    assert all(stored[k].dtype == np.float32 and np.allclose(stored[k], v, rtol=1e-6, atol=1e-7)
+               for k, v in model.params.items())
+    loaded, info = lm.shakespeare_model(shakes, weights=path)
+    assert info["seconds"] == 12.5
+    assert all(np.allclose(loaded.params[k], v, rtol=1e-6, atol=1e-7)
+               for k, v in model.params.items())

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from importlib import resources
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,9 @@ from ..losses import log_softmax, softmax, softmax_cross_entropy
 from ..networks import Linear, RecurrentNetwork
 from ..optim import Adagrad, Adam, clip_grad_norm
 
-__all__ = ["Corpus", "load_corpus", "make_model", "TrainLog", "train_char_lm", "evaluate",
+__all__ = ["Corpus", "load_corpus", "load_shakespeare", "shakespeare_model", "train_shakespeare",
+           "save_shakespeare_weights", "SHAKESPEARE", "make_model", "TrainLog", "train_char_lm",
+           "evaluate",
            "bits", "temperature_probs", "next_logits", "read_context", "next_char_probs",
            "sample", "surprisal", "baseline_bits",
            "real_word_fraction", "minchar_train",
@@ -68,6 +71,88 @@ def load_corpus(val_fraction=0.1):
     ids = vocab.encode(text)
     cut = int(len(ids) * (1 - val_fraction))
     return Corpus(text, vocab, ids[:cut], ids[cut:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Real text: a part of Tiny Shakespeare, and a small LSTM pretrained on it
+
+#: settings of the pretrained Shakespeare model (scripts/train_shakespeare.py uses these)
+SHAKESPEARE = dict(cell="lstm", hidden_size=128, updates=1500, k=64, B=32, lr=3e-3,
+                   max_norm=5.0, seed=0)
+SHAKESPEARE_WEIGHTS = "shakespeare_lstm.npz"
+
+
+def _data_file(name):
+    package = __name__.split(".")[0]
+    return resources.files(package).joinpath("data_files", name)
+
+
+def load_shakespeare(val_fraction=0.1):
+    """The first 200,376 characters of Tiny Shakespeare (Shakespeare's plays, public domain;
+    from Karpathy's char-rnn, see ``rnnlib/data_files/tinyshakespeare_part_SOURCE.txt``),
+    encoded, with its last ``val_fraction`` held out. Shipped with the package: no download.
+
+    Returns:
+        :class:`Corpus`.
+    """
+    text = _data_file("tinyshakespeare_part.txt").read_text(encoding="utf-8")
+    vocab = CharVocab(text)
+    ids = vocab.encode(text)
+    cut = int(len(ids) * (1 - val_fraction))
+    return Corpus(text, vocab, ids[:cut], ids[cut:])
+
+
+def train_shakespeare(corpus=None, printer=None, **overrides):
+    """Train the Shakespeare model from its seed with the :data:`SHAKESPEARE` settings (a few
+    minutes: this is what ``scripts/train_shakespeare.py`` runs).
+
+    Returns:
+        (model, TrainLog).
+    """
+    corpus = corpus if corpus is not None else load_shakespeare()
+    cfg = {**SHAKESPEARE, **overrides}
+    model = make_model(cfg["cell"], corpus.vocab.size, cfg["hidden_size"], seed=cfg["seed"])
+    log = train_char_lm(model, corpus.train_ids, corpus.vocab, cfg["updates"], k=cfg["k"],
+                        B=cfg["B"], lr=cfg["lr"], max_norm=cfg["max_norm"],
+                        log_every=max(1, cfg["updates"] // 10), printer=printer)
+    return model, log
+
+
+def shakespeare_model(corpus=None, retrain=False, printer=None, weights=None):
+    """The LSTM language model of Tiny Shakespeare: by default the pretrained weights shipped in
+    ``rnnlib/data_files/shakespeare_lstm.npz`` (stored in float32, computed with in float64;
+    ``weights``: another .npz written by :func:`save_shakespeare_weights`);
+    ``retrain=True`` trains it again from its seed instead (several minutes).
+
+    Returns:
+        (model, info): info holds the training settings, the training time the weights took
+        and whether they were loaded or trained now.
+    """
+    corpus = corpus if corpus is not None else load_shakespeare()
+    if retrain:
+        model, log = train_shakespeare(corpus, printer=printer)
+        return model, {**SHAKESPEARE, "seconds": log.seconds, "source": "trained now"}
+    source = _data_file(SHAKESPEARE_WEIGHTS) if weights is None else weights
+    with open(source, "rb") if weights is not None else source.open("rb") as f:
+        stored = np.load(f)
+        arrays = {k: stored[k] for k in stored.files}
+    chars = str(arrays.pop("meta_chars"))
+    seconds = float(arrays.pop("meta_seconds"))
+    if chars != "".join(corpus.vocab.chars):
+        raise ValueError("the stored weights were made for another vocabulary")
+    model = make_model(SHAKESPEARE["cell"], corpus.vocab.size, SHAKESPEARE["hidden_size"])
+    missing = set(model.params) ^ set(arrays)
+    if missing:
+        raise ValueError(f"the stored weights do not fit the model: {sorted(missing)}")
+    model = model.with_params({k: v.astype(np.float64) for k, v in arrays.items()})
+    return model, {**SHAKESPEARE, "seconds": seconds, "source": "pretrained, loaded"}
+
+
+def save_shakespeare_weights(model, corpus, seconds, path):
+    """Write ``model``'s parameters (float32) and the vocabulary to ``path`` (an .npz)."""
+    arrays = {k: v.astype(np.float32) for k, v in model.params.items()}
+    np.savez_compressed(path, meta_chars=np.array("".join(corpus.vocab.chars)),
+                        meta_seconds=np.array(float(seconds)), **arrays)
 
 
 def make_model(cell, vocab_size, hidden_size, seed=0):
@@ -442,10 +527,12 @@ def minchar_train(ids, vocab_size, hidden_size, n_chars, seq_length=25, lr=0.1, 
     return done / (time.perf_counter() - start), np.array(losses)
 
 
-def batched_throughput(ids, vocab_size, hidden_size, n_updates=20, T=32, B=32, cell="rnn",
-                       seed=0):
+def batched_throughput(ids, vocab_size, hidden_size, n_updates=20, k=None, B=32, cell="rnn",
+                       seed=0, T=None):
     """Characters per second of :func:`train_char_lm` (forward, backward, clipping, Adam) for
-    ``n_updates`` updates of ``T * B`` characters, after one warm-up update."""
+    ``n_updates`` updates of ``k * B`` characters (k: chunk length, default 32; ``T=`` is its
+    older name), after one warm-up update."""
+    T = _alias(k, T, "k", "T", 32)
     vocab = _IdsVocab(vocab_size)
     model = make_model(cell, vocab_size, hidden_size, seed=seed)
     train_char_lm(model, ids, vocab, 1, T=T, B=B, printer=None)
