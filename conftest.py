@@ -4,6 +4,7 @@ pyproject.toml passes ``--nbval-sanitize-with=tests/nbval_sanitize.cfg``, a path
 repository root; nbval opens it relative to the current folder. Resolve it against the root so
 that ``pytest`` run from ``notebooks/`` (or any sub-folder) uses the same sanitize rules.
 """
+
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent

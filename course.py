@@ -25,6 +25,7 @@ Options:
                       (measure) or scripts/build_site.py (site); for test, paths among ARGS
                       (relative to this folder) replace the default tests and notebooks
 """
+
 import argparse
 import hashlib
 import json
@@ -39,8 +40,10 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 COURSE_MAP = os.path.join("notebooks", "00_course_map.ipynb")
 STAMP = ".course-install-stamp"
 MARKER = ".course-made-this-venv"  # written right after `venv` creates the folder, before pip
-TORCH_HINT = ("hint: the PyTorch cross-checks are skipped; to add a CPU build of torch run\n"
-              "      {py} -m pip install torch --index-url https://download.pytorch.org/whl/cpu")
+TORCH_HINT = (
+    "hint: the PyTorch cross-checks are skipped; to add a CPU build of torch run\n"
+    "      {py} -m pip install torch --index-url https://download.pytorch.org/whl/cpu"
+)
 
 
 class SetupError(Exception):
@@ -88,10 +91,12 @@ def writable(folder):
 
 
 def read_only_message(what, folder, how):
-    return (f"{what} must be writable, and {folder} is not (a read-only folder or drive).\n"
-            f"  {how}\n"
-            f"  The course folder itself ({ROOT}) may stay read-only: the notebooks are read from it;\n"
-            f"  to edit and save them, copy the whole folder somewhere writable and run course.py there.")
+    return (
+        f"{what} must be writable, and {folder} is not (a read-only folder or drive).\n"
+        f"  {how}\n"
+        f"  The course folder itself ({ROOT}) may stay read-only: the notebooks are read from it;\n"
+        f"  to edit and save them, copy the whole folder somewhere writable, run course.py there."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,8 +118,13 @@ def probe(py):
         return None
     try:
         # -I: neither this folder nor PYTHONPATH on sys.path, so rnnlib is found as installed.
-        out = subprocess.run([py, "-I", "-c", PROBE], capture_output=True, text=True, timeout=120,
-                             cwd=tempfile.gettempdir())
+        out = subprocess.run(
+            [py, "-I", "-c", PROBE],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0:
@@ -127,8 +137,15 @@ def probe(py):
 
 def pip_works(py):
     try:
-        return subprocess.run([py, "-I", "-m", "pip", "--version"], capture_output=True,
-                              timeout=300, cwd=tempfile.gettempdir()).returncode == 0
+        return (
+            subprocess.run(
+                [py, "-I", "-m", "pip", "--version"],
+                capture_output=True,
+                timeout=300,
+                cwd=tempfile.gettempdir(),
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -143,10 +160,15 @@ def create_venv(venv):
     say(f"creating the virtual environment {venv}")
     parent = os.path.dirname(venv) or "."
     if not writable(parent):
-        raise SetupError(read_only_message(
-            "The folder for the course's Python environment", parent,
-            "Put the environment somewhere writable: python3 course.py --venv ~/rnn-course-venv ...\n"
-            "  (or set COURSE_VENV=~/rnn-course-venv once in your shell)."))
+        raise SetupError(
+            read_only_message(
+                "The folder for the course's Python environment",
+                parent,
+                "Put the environment somewhere writable: "
+                "python3 course.py --venv ~/rnn-course-venv ...\n"
+                "  (or set COURSE_VENV=~/rnn-course-venv once in your shell).",
+            )
+        )
     # pip comes in a second step, after the marker: an interrupted set-up is then recognised
     # as ours next time, and repaired.
     run([sys.executable, "-m", "venv", "--without-pip", venv])
@@ -158,8 +180,12 @@ def create_venv(venv):
 def install_pip(py):
     run([py, "-m", "ensurepip", "--upgrade", "--default-pip"])  # offline: pip ships with Python
     # Editable installs need pip >= 21.3: upgrade a very old bundled pip (needs the network).
-    out = subprocess.run([py, "-I", "-c", "import pip; print(pip.__version__)"],
-                         capture_output=True, text=True, cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [py, "-I", "-c", "import pip; print(pip.__version__)"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
     major_minor = tuple(int(p) for p in re.findall(r"\d+", out.stdout)[:2])
     if major_minor < (21, 3):
         run([py, "-m", "pip", "install", "--upgrade", "pip"])
@@ -175,31 +201,41 @@ def remove_venv(venv):
 
 
 def broken_message(venv):
-    return (f"the Python environment {venv} is broken (its Python does not start or has no pip),\n"
-            f"  and course.py did not make it, so it will not delete it. Delete that folder\n"
-            f"  yourself and run this command again (it is then made afresh), or choose another\n"
-            f"  one with --venv PATH.")
+    return (
+        f"the Python environment {venv} is broken (its Python does not start or has no pip),\n"
+        f"  and course.py did not make it, so it will not delete it. Delete that folder\n"
+        f"  yourself and run this command again (it is then made afresh), or choose another\n"
+        f"  one with --venv PATH."
+    )
 
 
-def ensure_healthy(venv):
-    """Return the probe of a working environment at venv, making or repairing it as needed."""
+def ensure_python(venv):
+    """Return the probe of the environment at venv, making it, or making it again when its
+    Python does not start (an interrupted `venv`, a removed Python), if course.py made it."""
     py = venv_python(venv)
     if not os.path.exists(venv) or (os.path.isdir(venv) and not os.listdir(venv)):
         create_venv(venv)
     info = probe(py)
-    if info is None:  # its Python is gone or does not start: e.g. interrupted `venv`, Python removed
+    if info is None:
         remove_venv(venv)
         create_venv(venv)
         info = probe(py)
         if info is None:
             raise SetupError(f"the new environment's Python ({py}) does not start")
-    if not info["pip"] or not pip_works(py):  # e.g. Ctrl-C while ensurepip ran
-        say(f"{venv} has no working pip (an earlier set-up was interrupted?): repairing it")
-        if run([py, "-m", "ensurepip", "--upgrade", "--default-pip"], check=False) != 0 or not pip_works(py):
-            remove_venv(venv)
-            create_venv(venv)
-        info = probe(py) or info
     return info
+
+
+def ensure_pip(venv, info):
+    """Before installing: repair a missing or broken pip (e.g. Ctrl-C while ensurepip ran),
+    offline with ensurepip, else make the environment again (if course.py made it)."""
+    py = venv_python(venv)
+    if info["pip"] and pip_works(py):
+        return
+    say(f"{venv} has no working pip (an earlier set-up was interrupted?): repairing it")
+    cmd = [py, "-m", "ensurepip", "--upgrade", "--default-pip"]
+    if run(cmd, check=False) != 0 or not pip_works(py):
+        remove_venv(venv)
+        create_venv(venv)
 
 
 def wanted_stamp():
@@ -223,7 +259,9 @@ def links_here(info):
     origin = info.get("rnnlib")
     if not origin:
         return False
-    return os.path.commonpath([os.path.realpath(origin), os.path.realpath(ROOT)]) == os.path.realpath(ROOT)
+    return os.path.commonpath(
+        [os.path.realpath(origin), os.path.realpath(ROOT)]
+    ) == os.path.realpath(ROOT)
 
 
 def editable_source():
@@ -235,7 +273,7 @@ def editable_source():
 def setup(venv):
     """Make or repair the environment and (re)install the course when pyproject.toml changed."""
     venv = os.path.abspath(venv)
-    info = ensure_healthy(venv)
+    info = ensure_python(venv)
     py = venv_python(venv)
     stamp = os.path.join(venv, STAMP)
     try:
@@ -244,32 +282,54 @@ def setup(venv):
     except OSError:
         current = None
     wanted = wanted_stamp()
-    if current == wanted and links_here(info):
+    # Up to date: the same pyproject.toml, and rnnlib is this folder's (or, for a read-only
+    # folder, the copy installed from it).
+    if current == wanted and (
+        links_here(info) or (info.get("rnnlib") and editable_source() is None)
+    ):
         say(f"{venv} is up to date with pyproject.toml")
         return py
     if not writable(venv):
-        raise SetupError(read_only_message(
-            "The course's Python environment", venv,
-            "Choose a writable one: python3 course.py --venv ~/rnn-course-venv ... (or COURSE_VENV)."))
+        raise SetupError(
+            read_only_message(
+                "The course's Python environment",
+                venv,
+                "Choose a writable one: python3 course.py --venv ~/rnn-course-venv ... "
+                "(or COURSE_VENV).",
+            )
+        )
+    ensure_pip(venv, info)
     read_only = editable_source() is None
     if current == wanted and not read_only:
         # Same pyproject.toml, but rnnlib points elsewhere: the course folder was moved or renamed.
         # Re-link it with what the environment already has (setuptools was installed for this).
         say(f"the course folder moved (now {ROOT}): re-linking rnnlib in {venv}, offline")
-        rc = run([py, "-m", "pip", "install", "--no-deps", "--no-index", "--no-build-isolation",
-                  "--quiet", "-e", "."], check=False)
+        offline = ["--no-deps", "--no-index", "--no-build-isolation", "--quiet"]
+        rc = run([py, "-m", "pip", "install", *offline, "-e", "."], check=False)
         if rc == 0 and links_here(probe(py) or {}):
             return py
         say("re-linking offline did not work: installing again (this needs the network)")
     say(f"installing the course package and its tools into {venv} (new, or pyproject.toml changed)")
     if read_only:
         # An editable install writes into the course folder. Install a copy instead: the notebooks
-        # still come from the read-only folder; rnnlib is then the copy installed in the environment.
+        # still come from the read-only folder; rnnlib is the copy installed in the environment.
         say(f"the course folder {ROOT} is read-only: installing rnnlib from a temporary copy")
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, "course")
-            shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-                ".git", ".venv", "venv", "*.egg-info", "build", "artifacts", "site", "__pycache__"))
+            shutil.copytree(
+                ROOT,
+                src,
+                ignore=shutil.ignore_patterns(
+                    ".git",
+                    ".venv",
+                    "venv",
+                    "*.egg-info",
+                    "build",
+                    "artifacts",
+                    "site",
+                    "__pycache__",
+                ),
+            )
             run([py, "-m", "pip", "install", src + "[dev]", *build_requirements()], cwd=tmp)
     else:
         run([py, "-m", "pip", "install", "-e", ".[dev]", *build_requirements()])
@@ -283,14 +343,25 @@ def setup(venv):
 
 
 def lab(py, extra):
-    first = COURSE_MAP if os.path.exists(os.path.join(ROOT, COURSE_MAP)) else None  # notebook opened first
+    first = (
+        COURSE_MAP if os.path.exists(os.path.join(ROOT, COURSE_MAP)) else None
+    )  # notebook opened first
     # The repository root is Jupyter's root folder: students can also browse rnnlib/ and the README.
-    cmd = [py, "-m", "jupyterlab", "--ServerApp.root_dir=" + ROOT, *([first] if first else []), *extra]
+    cmd = [
+        py,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.root_dir=" + ROOT,
+        *([first] if first else []),
+        *extra,
+    ]
     if getattr(os, "geteuid", lambda: -1)() == 0:
         cmd.append("--allow-root")  # jupyter refuses to run as root without it
     if not writable(ROOT):
-        say(f"note: {ROOT} is read-only: the notebooks open and run, but changes cannot be saved "
-            "there (File > Save As into your home folder, or copy the course folder)")
+        say(
+            f"note: {ROOT} is read-only: the notebooks open and run, but changes cannot be saved "
+            "there (File > Save As into your home folder, or copy the course folder)"
+        )
     say(f"opening JupyterLab at {first or ROOT} (stop it with Ctrl-C)")
     return run(cmd, check=False)
 
@@ -307,7 +378,10 @@ def test(py, extra):
     # notebook, the sanitize rules, the environment's own kernel): this is plain `pytest`.
     paths = [] if any(_is_path(a) for a in extra) else ["tests", "notebooks"]
     cmd = [py, "-m", "pytest", *paths, *extra]
-    say("running the test suite: unit tests and the notebooks, cell by cell, against their saved outputs")
+    say(
+        "running the test suite: unit tests and the notebooks, cell by cell, "
+        "against their saved outputs"
+    )
     rc = run(cmd, check=False)
     if rc == 5:
         say("pytest collected no tests: counted as a failure")
@@ -316,7 +390,7 @@ def test(py, extra):
 
 
 def artifacts_dir(args):
-    """--artifacts, else $COURSE_ARTIFACTS, else None (the scripts' defaults in the course folder)."""
+    """--artifacts, else $COURSE_ARTIFACTS, else None (the scripts' defaults: the course folder)."""
     chosen = args.artifacts or os.environ.get("COURSE_ARTIFACTS")
     return os.path.abspath(os.path.expanduser(chosen)) if chosen else None
 
@@ -324,9 +398,14 @@ def artifacts_dir(args):
 def check_output_folder(chosen, default_name, what):
     folder = chosen or os.path.join(ROOT, default_name)
     if not writable(folder):
-        raise SetupError(read_only_message(
-            what, folder, "Send it elsewhere: python3 course.py --artifacts DIR ... "
-            "(or set COURSE_ARTIFACTS=DIR)."))
+        raise SetupError(
+            read_only_message(
+                what,
+                folder,
+                "Send it elsewhere: python3 course.py --artifacts DIR ... "
+                "(or set COURSE_ARTIFACTS=DIR).",
+            )
+        )
 
 
 def measure(py, extra, chosen=None):
@@ -337,7 +416,9 @@ def measure(py, extra, chosen=None):
 
 def site(py, extra, chosen=None):
     if "--out" not in " ".join(extra):
-        check_output_folder(chosen and os.path.join(chosen, "site"), "site", "The folder for the static site")
+        check_output_folder(
+            chosen and os.path.join(chosen, "site"), "site", "The folder for the static site"
+        )
     say("building the static site of the course (no network needed)")
     return run([py, os.path.join("scripts", "build_site.py"), *extra], check=False)
 
@@ -389,7 +470,7 @@ def declared_floors():
     """{name: floor} for every 'name>=floor' in pyproject.toml's dependencies and extras."""
     with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
         text = f.read()
-    text = text.split("[tool.", 1)[0]  # the [project] tables only
+    text = text[text.index("[project]") :].split("[tool.", 1)[0]  # the [project] tables only
     floors = {}
     for name, floor in re.findall(r"[\"']([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)[\"']", text):
         floors[name.lower().replace("-", "_")] = floor
@@ -411,60 +492,116 @@ def diagnose(info, floors, python_cmd, server=None):
     if tuple(info["python"]) >= parse_version(floors.get("python", "3.10")):
         found.append((True, f"Python {py}", None))
     else:
-        found.append((False, f"Python {py} is too old: the course needs {floors.get('python', '3.10')} or newer",
-                      "install a newer Python (python.org, conda or your package manager) and set up again"))
-    needs = [("numpy", "the core of rnnlib"), ("matplotlib", "the figures"), ("ipywidgets", "the sliders")]
+        found.append(
+            (
+                False,
+                f"Python {py} is too old: the course needs {floors.get('python', '3.10')} or newer",
+                "install a newer Python (python.org, conda, your package manager), set up again",
+            )
+        )
+    needs = [
+        ("numpy", "the core of rnnlib"),
+        ("matplotlib", "the figures"),
+        ("ipywidgets", "the sliders"),
+    ]
     for name, role in needs:
         floor = floors.get(name)
         have = v.get(name)
         if have is None:
             found.append((False, f"{name} is not installed ({role})", f"{pip} '{name}>={floor}'"))
         elif floor and parse_version(have) < parse_version(floor):
-            found.append((False, f"{name} {have} is older than the course needs ({floor}; {role})",
-                          f"{pip} --upgrade '{name}>={floor}'"))
+            found.append(
+                (
+                    False,
+                    f"{name} {have} is older than the course needs ({floor}; {role})",
+                    f"{pip} --upgrade '{name}>={floor}'",
+                )
+            )
         else:
             found.append((True, f"{name} {have} ({role})", None))
     if v.get("rnnlib"):
         found.append((True, f"rnnlib {v['rnnlib']} (the course's library)", None))
     else:
-        found.append((False, "rnnlib (the course's library) is not installed in this environment",
-                      f"from the course folder: {pip} -e '.[notebooks]'  (or: python3 course.py setup)"))
+        found.append(
+            (
+                False,
+                "rnnlib (the course's library) is not installed in this environment",
+                f"from the course folder: {pip} -e '.[notebooks]'  (or: python3 course.py setup)",
+            )
+        )
     # The browser side of the widgets must be where JupyterLab runs: the usual classroom failure
-    # is sliders shown as text ("IntSlider(value=...)") or "Error displaying widget: model not found".
+    # is sliders shown as text ("IntSlider(value=...)") or "Error displaying widget: model not
+    # found".
     srv = server or info
-    where = "here" if server is None else f"in the environment that serves JupyterLab ({server['executable']})"
+    where = (
+        "here"
+        if server is None
+        else f"in the environment that serves JupyterLab ({server['executable']})"
+    )
     spip = pip if server is None else f"{server['executable']} -m pip install"
     sv = srv["versions"]
     if sv.get("jupyterlab") is None and sv.get("notebook") is None:
-        found.append((None, f"JupyterLab is not installed {where}: fine if you open the notebooks "
-                            "elsewhere (VS Code, Colab), else install it", f"{spip} 'jupyterlab>=4'"))
+        found.append(
+            (
+                None,
+                f"JupyterLab is not installed {where}: fine if you open the notebooks "
+                "elsewhere (VS Code, Colab), else install it",
+                f"{spip} 'jupyterlab>=4'",
+            )
+        )
         return found
     lab_version = parse_version(sv.get("jupyterlab") or "0")
     manager = srv.get("widget_manager")
     labw = sv.get("jupyterlab_widgets")
     kernel_w = parse_version(v.get("ipywidgets") or "0")
     if labw is None or manager is None:
-        found.append((False, f"the widgets' browser side (jupyterlab_widgets) is missing {where}: "
-                             "sliders will show as text or 'model not found'",
-                      f"{spip} 'jupyterlab_widgets>=3'  then restart JupyterLab and reload the page"))
+        found.append(
+            (
+                False,
+                f"the widgets' browser side (jupyterlab_widgets) is missing {where}: "
+                "sliders will show as text or 'model not found'",
+                f"{spip} 'jupyterlab_widgets>=3'  then restart JupyterLab and reload the page",
+            )
+        )
     elif lab_version >= (4,) and parse_version(labw) < (3,):
-        found.append((False, f"jupyterlab_widgets {labw} is for JupyterLab 3; JupyterLab {sv['jupyterlab']} "
-                             "needs 3 or newer: widgets will not show",
-                      f"{spip} --upgrade 'jupyterlab_widgets>=3'  then restart JupyterLab"))
+        found.append(
+            (
+                False,
+                f"jupyterlab_widgets {labw} is for JupyterLab 3; JupyterLab {sv['jupyterlab']} "
+                "needs 3 or newer: widgets will not show",
+                f"{spip} --upgrade 'jupyterlab_widgets>=3'  then restart JupyterLab",
+            )
+        )
     elif kernel_w >= (8,) and parse_version(labw) < (3,):
-        found.append((False, f"ipywidgets {v['ipywidgets']} (kernel) needs jupyterlab_widgets 3 or newer "
-                             f"in the browser; {where} it is {labw}",
-                      f"{spip} --upgrade 'jupyterlab_widgets>=3'  then restart JupyterLab"))
+        found.append(
+            (
+                False,
+                f"ipywidgets {v['ipywidgets']} (kernel) needs jupyterlab_widgets 3 or newer "
+                f"in the browser; {where} it is {labw}",
+                f"{spip} --upgrade 'jupyterlab_widgets>=3'  then restart JupyterLab",
+            )
+        )
     else:
-        found.append((True, f"the widgets' browser side: jupyterlab_widgets {labw} {where}"
-                            + (f" (JupyterLab {sv['jupyterlab']})" if sv.get("jupyterlab") else ""), None))
+        found.append(
+            (
+                True,
+                f"the widgets' browser side: jupyterlab_widgets {labw} {where}"
+                + (f" (JupyterLab {sv['jupyterlab']})" if sv.get("jupyterlab") else ""),
+                None,
+            )
+        )
     return found
 
 
 def doctor_probe(py):
     try:
-        out = subprocess.run([py, "-I", "-c", DOCTOR_PROBE], capture_output=True, text=True,
-                             timeout=120, cwd=tempfile.gettempdir())
+        out = subprocess.run(
+            [py, "-I", "-c", DOCTOR_PROBE],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+        )
         return json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else None
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
         return None
@@ -490,11 +627,18 @@ def doctor(py):
     say(f"checking the environment of {py}")
     info = doctor_probe(py)
     if info is None:
-        print(f"  PROBLEM  {py} does not start. Fix: python3 course.py setup (or choose --python PATH)")
+        print(
+            f"  PROBLEM  {py} does not start. "
+            "Fix: python3 course.py setup (or choose --python PATH)"
+        )
         return 1
     server = None
     other = server_python()
-    if other and os.path.realpath(other) != os.path.realpath(info["executable"]) and info["versions"].get("jupyterlab") is None:
+    if (
+        other
+        and os.path.realpath(other) != os.path.realpath(info["executable"])
+        and info["versions"].get("jupyterlab") is None
+    ):
         server = doctor_probe(other)
         if server is not None:
             say(f"JupyterLab on your PATH runs from another environment: {other}")
@@ -506,10 +650,16 @@ def doctor(py):
             print(f"           fix: {fix}")
         problems += ok is False
     threads = os.environ.get("OMP_NUM_THREADS")
-    print(f"  note     OMP_NUM_THREADS={threads or '(unset)'}: one BLAS thread per kernel is best on a "
-          "shared machine (course.py lab sets it to 1)")
-    say("everything fits the course" if problems == 0 else
-        f"{problems} problem(s): run the fix shown under each, then run this check again")
+    print(
+        f"  note     OMP_NUM_THREADS={threads or '(unset)'}: "
+        "one BLAS thread per kernel is best on a "
+        "shared machine (course.py lab sets it to 1)"
+    )
+    say(
+        "everything fits the course"
+        if problems == 0
+        else f"{problems} problem(s): run the fix shown under each, then run this check again"
+    )
     return 1 if problems else 0
 
 
@@ -517,34 +667,54 @@ def doctor(py):
 
 
 def main(argv):
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (runs on any python3, to say this)
         sys.exit("The course needs Python 3.10 or newer; this is " + sys.version.split()[0])
     extra = []
     if "--" in argv:
         i = argv.index("--")
-        argv, extra = argv[:i], argv[i + 1:]
-    parser = argparse.ArgumentParser(description="Set up and run the RNN course.",
-                                     epilog="Arguments after -- go to pytest (test), jupyter lab (lab), "
-                                            "the benchmark script (measure) or the site builder (site).")
-    parser.add_argument("command", choices=["lab", "test", "measure", "site", "setup", "doctor"],
-                        help="lab: open JupyterLab; test: run all tests; doctor: check the environment; "
-                             "measure: time the notebooks and widgets (a benchmark); site: build the "
-                             "static site; setup: only set up")
-    parser.add_argument("--venv", default=os.environ.get("COURSE_VENV") or os.path.join(ROOT, ".venv"),
-                        help="virtual environment to use (default: $COURSE_VENV, else .venv)")
-    parser.add_argument("--artifacts", metavar="DIR", default=None,
-                        help="where measure and site write (default: $COURSE_ARTIFACTS, else "
-                             "artifacts/ and site/ in the course folder)")
-    parser.add_argument("--python", metavar="PATH", default=None,
-                        help="doctor: check the environment of this Python (default: the course's "
-                             "environment if it exists, else the Python running this script)")
+        argv, extra = argv[:i], argv[i + 1 :]
+    parser = argparse.ArgumentParser(
+        description="Set up and run the RNN course.",
+        epilog="Arguments after -- go to pytest (test), jupyter lab (lab), "
+        "the benchmark script (measure) or the site builder (site).",
+    )
+    parser.add_argument(
+        "command",
+        choices=["lab", "test", "measure", "site", "setup", "doctor"],
+        help="lab: open JupyterLab; test: run all tests; doctor: check the environment; "
+        "measure: time the notebooks and widgets (a benchmark); site: build the "
+        "static site; setup: only set up",
+    )
+    parser.add_argument(
+        "--venv",
+        default=os.environ.get("COURSE_VENV") or os.path.join(ROOT, ".venv"),
+        help="virtual environment to use (default: $COURSE_VENV, else .venv)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        default=None,
+        help="where measure and site write (default: $COURSE_ARTIFACTS, else "
+        "artifacts/ and site/ in the course folder)",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        default=None,
+        help="doctor: check the environment of this Python (default: the course's "
+        "environment if it exists, else the Python running this script)",
+    )
     args = parser.parse_args(argv)
     venv = os.path.abspath(os.path.expanduser(args.venv))
     chosen = artifacts_dir(args)
     if chosen:
-        os.environ["COURSE_ARTIFACTS"] = chosen  # the scripts (measure, site, browser tests) read it
+        os.environ["COURSE_ARTIFACTS"] = (
+            chosen  # the scripts (measure, site, browser tests) read it
+        )
     if args.command == "doctor":  # no set-up: it checks what is there
-        py = args.python or (venv_python(venv) if os.path.exists(venv_python(venv)) else sys.executable)
+        py = args.python or (
+            venv_python(venv) if os.path.exists(venv_python(venv)) else sys.executable
+        )
         return doctor(py)
     # Kernels draw figures inline only when MPLBACKEND is unset (ipykernel sets its own then).
     os.environ.pop("MPLBACKEND", None)

@@ -12,7 +12,7 @@ from .composite import Bidirectional, Stack, stacked
 from .gradcheck import check_module, numerical_gradient, relative_error
 from .layers import GRU, LSTM, RNN, RecurrentLayer
 from .losses import mse_loss, softmax, softmax_cross_entropy
-from .networks import ElmanNetwork, JordanNetwork, Linear, RecurrentNetwork
+from .networks import ElmanNetwork, EncoderDecoder, JordanNetwork, Linear, RecurrentNetwork
 from .optim import (SGD, Adagrad, Adam, clip_grad_norm, clip_grad_norm_per_param,
                     clip_grad_value, global_norm)
 from .tbptt import truncated_bptt
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RNN", "LSTM", "GRU", "RecurrentLayer", "CELLS", "CELL_LABELS", "cell_layer", "cell_label",
     "cell_name", "Stack", "Bidirectional", "stacked",
-    "Linear", "RecurrentNetwork", "ElmanNetwork", "JordanNetwork",
+    "Linear", "RecurrentNetwork", "ElmanNetwork", "JordanNetwork", "EncoderDecoder",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adagrad", "Adam", "clip_grad_norm", "clip_grad_norm_per_param", "clip_grad_value",
     "global_norm", "truncated_bptt", "check_module", "numerical_gradient", "relative_error",

@@ -87,6 +87,16 @@ def check_params(params: dict, shapes: dict, owner: str) -> None:
         check_finite(value, f"{owner} parameter {key!r}")
 
 
+def check_int(value, name: str, minimum: int) -> int:
+    """``value`` as a Python int, after checking it is an integer (not a bool) ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, "
+                         f"got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -99,8 +109,11 @@ def rng_from(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {seed}")
         return np.random.default_rng(seed)
-    raise ValueError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+    raise ValueError(f"seed must be an int >= 0, a numpy Generator or None, "
+                     f"got {type(seed).__name__} {seed!r}")
 
 
 def check_cache(cache, keys, owner: str) -> None:

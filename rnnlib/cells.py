@@ -31,8 +31,20 @@ from ._checks import check_finite
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + e^-a), computed as (1 + tanh(a/2)) / 2: no overflow for any a."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    """Logistic sigmoid σ(a) = 1 / (1 + e^-a), computed so, as PyTorch does.
+
+    Accurate to the last bits everywhere: for very negative a, e^-a is huge and 1 / (1 + e^-a)
+    keeps full relative precision (σ(-40) = 4.25e-18, where (1 + tanh(a/2)) / 2 gives 0 below
+    a ≈ -37). Below a ≈ -709, e^-a overflows to inf (no warning) and σ(a) = 0: its true value
+    is then below 1e-308 anyway.
+    """
+    with np.errstate(over="ignore"):
+        return _sigmoid(np.asarray(a))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` for callers that already silence overflow (the layers' loops)."""
+    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _relu(a):

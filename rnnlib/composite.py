@@ -2,7 +2,7 @@
 
 Their ``params`` are flat dicts named exactly like PyTorch's ``state_dict`` keys
 (``weight_ih_l0``, ``weight_hh_l1_reverse``, ...) and hold the sub-layers' own arrays, so writing
-into them changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
+into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
 bidirectional=True)`` one-to-one.
 """
 
@@ -13,6 +13,7 @@ import copy
 import numpy as np
 
 from . import _checks
+from ._params import ParamDict
 from .cell_registry import CELLS as _CELLS  # noqa: F401  (old private name, kept for old code)
 from .cell_registry import cell_layer
 
@@ -48,9 +49,10 @@ class Bidirectional:
 
     @property
     def params(self):
-        p = dict(self.forward_layer.params)
-        p.update({k + "_reverse": v for k, v in self.backward_layer.params.items()})
-        return p
+        """``weight_ih``, ..., ``weight_ih_reverse``, ...: the two layers' own arrays."""
+        routes = {k: (self.forward_layer, k) for k in self.forward_layer.params}
+        routes.update({k + "_reverse": (self.backward_layer, k) for k in self.backward_layer.params})
+        return ParamDict(routes)
 
     def with_params(self, params):
         fwd = {k: params[k] for k in self.forward_layer.params}
@@ -72,19 +74,32 @@ class Bidirectional:
         hs = np.concatenate([hs_f, hs_b[::-1]], axis=2)
         return hs, (st_f, st_b), {"forward": c_f, "backward": c_b, "x": x_arr}
 
-    def backward(self, dhs, cache, dstate=None):
-        """dhs: (T, B, 2H); dstate: pair or None. Returns dx, (dstate0_fwd, dstate0_bwd), grads."""
+    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
+        """dhs: (T, B, 2H); dstate: pair or None. Returns dx, (dstate0_fwd, dstate0_bwd), grads.
+
+        return_hidden_grads: also return dh_total (T, B, 2H), the full dL/dh_t of both
+        directions in time order, laid out like ``hs``; return_cell_grads (LSTM): then also
+        dc_total (T, B, 2H), the full dL/dc_t.
+        """
         _checks.check_cache(cache, ["forward", "backward", "x"], "Bidirectional")
         T, B = cache["x"].shape[:2]
         dhs = _checks.check_matrix(dhs, (T, B, self.output_size), "dhs",
                                    self.forward_layer.dtype)
         H = self.hidden_size
         d_f, d_b = self._split_state(dstate, "dstate")
-        dx_f, ds_f, g_f = self.forward_layer.backward(dhs[:, :, :H], cache["forward"], d_f)
-        dx_b, ds_b, g_b = self.backward_layer.backward(dhs[::-1, :, H:], cache["backward"], d_b)
+        flags = {"return_hidden_grads": return_hidden_grads,
+                 "return_cell_grads": return_cell_grads}
+        out_f = self.forward_layer.backward(dhs[:, :, :H], cache["forward"], d_f, **flags)
+        out_b = self.backward_layer.backward(dhs[::-1, :, H:], cache["backward"], d_b, **flags)
+        (dx_f, ds_f, g_f), (dx_b, ds_b, g_b) = out_f[:3], out_b[:3]
         grads = dict(g_f)
         grads.update({k + "_reverse": v for k, v in g_b.items()})
-        return dx_f + dx_b[::-1], (ds_f, ds_b), grads
+        out = (dx_f + dx_b[::-1], (ds_f, ds_b), grads)
+        # per-step extras (dh_total, dc_total): the backward layer's are in reversed time
+        extras = tuple(np.concatenate([e_f, e_b[::-1]], axis=2)
+                       for e_f, e_b in zip(out_f[3:], out_b[3:]))
+        return out + extras
 
     @staticmethod
     def _split_state(state, name):
@@ -131,8 +146,9 @@ class Stack:
 
     @property
     def params(self):
-        return {_layer_key(key, k): v
-                for k, layer in enumerate(self.layers) for key, v in layer.params.items()}
+        """``weight_ih_l0``, ...: the layers' own arrays, named like PyTorch's ``state_dict``."""
+        return ParamDict({_layer_key(key, k): (layer, key)
+                          for k, layer in enumerate(self.layers) for key in layer.params})
 
     def with_params(self, params):
         new = copy.copy(self)
@@ -156,22 +172,35 @@ class Stack:
             caches.append(c)
         return h, states, caches
 
-    def backward(self, dhs, cache, dstate=None):
+    def backward(self, dhs, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
         """dhs: (T, B, output_size); dstate: list of per-layer state gradients or None.
 
-        Returns dx: (T, B, D), dstate0 (list), grads (flat dict like ``params``).
+        Returns dx: (T, B, D), dstate0 (list), grads (flat dict like ``params``); with
+        return_hidden_grads also a list of each layer's dh_total (bottom layer first), the
+        full dL/dh_t; with return_cell_grads (LSTM layers) then also the list of dc_total.
         """
         if not isinstance(cache, list) or len(cache) != len(self.layers):
             raise ValueError(f"cache must be the list returned by this Stack's forward (one "
                              f"cache per layer, {len(self.layers)}), got "
                              f"{'None' if cache is None else type(cache).__name__}")
         dstates = self._split(dstate, "dstate")
-        grads, dstate0 = {}, [None] * len(self.layers)
+        n = len(self.layers)
+        grads, dstate0 = {}, [None] * n
+        extras = [[None] * n, [None] * n]      # per layer: dh_total, dc_total (when asked)
         d = dhs
-        for k in range(len(self.layers) - 1, -1, -1):
-            d, dstate0[k], g = self.layers[k].backward(d, cache[k], dstates[k])
+        for k in range(n - 1, -1, -1):
+            out = self.layers[k].backward(d, cache[k], dstates[k],
+                                          return_hidden_grads=return_hidden_grads,
+                                          return_cell_grads=return_cell_grads)
+            d, dstate0[k], g = out[:3]
+            for j, extra in enumerate(out[3:]):
+                extras[j][k] = extra
             grads.update({_layer_key(key, k): v for key, v in g.items()})
-        return d, dstate0, {key: grads[key] for key in self.params}
+        out = (d, dstate0, {key: grads[key] for key in self.params})
+        if return_cell_grads:
+            return out + tuple(extras)
+        return out + (extras[0],) if return_hidden_grads else out
 
     def _split(self, state, name):
         if state is None:

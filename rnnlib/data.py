@@ -1,5 +1,8 @@
 """Seeded toy tasks and the character corpus.
 
+(Over 500 lines on purpose: every dataset of the course is here, four small families of about
+150 lines each, most of it docstrings, so that a reader looks in one place for all the data.)
+
 Every dataset of the course comes from this module, and every function that draws random
 numbers takes an explicit ``seed``: an ``int`` (same int, same data), an existing
 ``np.random.Generator`` (to chain several draws from one stream), or ``None`` (fresh entropy).
@@ -16,7 +19,7 @@ Long-range memory benchmarks
 Time series
     :func:`river_levels` (a synthetic daily river gauge), :func:`forecasting_windows`.
 Characters
-    :func:`generate_corpus`, :func:`char_corpus`, :class:`CharVocab`, :func:`char_streams`.
+    :func:`char_corpus` (written by ``scripts/make_corpus.py``), :class:`CharVocab`, :func:`char_streams`.
 Word order
     :data:`PROVERBS`, :func:`jumble`, :func:`proverb_order_task`.
 """
@@ -24,11 +27,12 @@ Word order
 from __future__ import annotations
 
 import math
-import re
 from importlib import resources
 from typing import Iterator, Sequence
 
 import numpy as np
+
+from . import _checks
 
 __all__ = [
     "ADDING_BASELINE_MSE",
@@ -37,7 +41,6 @@ __all__ = [
     "copy_task_baseline",
     "river_levels",
     "forecasting_windows",
-    "generate_corpus",
     "char_corpus",
     "CharVocab",
     "char_streams",
@@ -48,37 +51,12 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers: randomness and argument checks
+# Helpers: argument checks (randomness and integers: rnnlib._checks)
 # ---------------------------------------------------------------------------------------------
 
-def _rng(seed) -> np.random.Generator:
-    """Return a ``np.random.Generator`` for ``seed``.
-
-    Parameters
-    ----------
-    seed : None, int or np.random.Generator
-        A generator is returned unchanged (so that draws continue its stream); an int or
-        ``None`` seeds a new PCG64 generator.
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
-        return np.random.default_rng(seed)
-    raise ValueError(
-        f"seed must be None, a non-negative int or a np.random.Generator, "
-        f"got {type(seed).__name__} {seed!r}")
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    """Return ``value`` as a Python int after checking it is an integer ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, "
-                         f"got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
+def _pick(rng: np.random.Generator, options: Sequence):
+    """One element of ``options``, uniformly at random."""
+    return options[int(rng.integers(len(options)))]
 
 
 def _check_ids(ids, name: str, size: int | None = None) -> np.ndarray:
@@ -134,9 +112,9 @@ def adding_problem(n_samples: int, T: int, seed=None) -> tuple[np.ndarray, np.nd
     --------
     ADDING_BASELINE_MSE : the error (1/6) of always predicting 1.
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    T = _check_int(T, "T", 2)
-    rng = _rng(seed)
+    n_samples = _checks.check_int(n_samples, "n_samples", 1)
+    T = _checks.check_int(T, "T", 2)
+    rng = _checks.rng_from(seed)
     values = rng.random((T, n_samples))
     first = rng.integers(0, T // 2, size=n_samples)
     second = rng.integers(T // 2, T, size=n_samples)
@@ -192,11 +170,11 @@ def copy_task(n_samples: int, n_symbols: int = 8, length: int = 5, delay: int = 
     --------
     copy_task_baseline : the cross-entropy of a model with no memory.
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    n_symbols = _check_int(n_symbols, "n_symbols", 1)
-    length = _check_int(length, "length", 1)
-    delay = _check_int(delay, "delay", 0)
-    rng = _rng(seed)
+    n_samples = _checks.check_int(n_samples, "n_samples", 1)
+    n_symbols = _checks.check_int(n_symbols, "n_symbols", 1)
+    length = _checks.check_int(length, "length", 1)
+    delay = _checks.check_int(delay, "delay", 0)
+    rng = _checks.rng_from(seed)
     blank, go = n_symbols, n_symbols + 1
     T = 2 * length + delay + 1
     symbols = rng.integers(0, n_symbols, size=(length, n_samples))
@@ -232,9 +210,9 @@ def copy_task_baseline(n_symbols: int = 8, length: int = 5, delay: int = 20) -> 
     float
         The baseline in nats per step (0 when ``n_symbols == 1``).
     """
-    n_symbols = _check_int(n_symbols, "n_symbols", 1)
-    length = _check_int(length, "length", 1)
-    delay = _check_int(delay, "delay", 0)
+    n_symbols = _checks.check_int(n_symbols, "n_symbols", 1)
+    length = _checks.check_int(length, "length", 1)
+    delay = _checks.check_int(delay, "delay", 0)
     return length * math.log(n_symbols) / (2 * length + delay + 1)
 
 
@@ -297,8 +275,8 @@ def river_levels(n_days: int, seed=None) -> np.ndarray:
     -------
     ndarray, shape (n_days,), float64
     """
-    n_days = _check_int(n_days, "n_days", 1)
-    rng = _rng(seed)
+    n_days = _checks.check_int(n_days, "n_days", 1)
+    rng = _checks.rng_from(seed)
     seasonal = _MEAN_LEVEL + _SEASONAL_AMPLITUDE * _seasonal_phase(np.arange(n_days))
     surges = _rain_surges(n_days, rng)
     noise = _NOISE_STD * rng.standard_normal(n_days)
@@ -331,8 +309,8 @@ def forecasting_windows(series, T: int, stride: int | None = None
     y : ndarray, shape (T, n_windows, 1), float64
         ``n_windows = (N - T - 1) // stride + 1``.
     """
-    T = _check_int(T, "T", 1)
-    stride = T if stride is None else _check_int(stride, "stride", 1)
+    T = _checks.check_int(T, "T", 1)
+    stride = T if stride is None else _checks.check_int(stride, "stride", 1)
     values = _check_series(series)
     if values.size < T + 1:
         raise ValueError(f"series must hold at least T + 1 = {T + 1} values for one window "
@@ -357,246 +335,8 @@ def _check_series(series) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# The character corpus: a small hand-written grammar
+# The character corpus
 # ---------------------------------------------------------------------------------------------
-
-# Each entry maps a slot name to its alternatives; an alternative may contain further
-# {slots}. The six topics below are the sentence templates; everything else is vocabulary.
-_GRAMMAR: dict[str, tuple[str, ...]] = {
-    # --- sentence templates, one tuple per topic ---------------------------------------------
-    "about_river": (
-        "{river} {flows} past {river_place}.",
-        "After the {rain}, {river} rose {amount} in {duration}.",
-        "{person} walked along {river} and saw {animal}.",
-        "The water was {water_adj} and {water_adj} by {time_of_day}.",
-        "On {day}, the level at {river_place} was {digit1}.{digit} metres.",
-        "Is {river} still {water_adj} near {river_place}?",
-        "{river} {flows} {adverb} under the bridge, past {river_place}, and on to the sea.",
-        "{person} and {company} watched {animal} from the bank.",
-        "When {river} floods, the path to {river_place} is closed.",
-        "The ferryman said that {river} had never been so {water_adj}.",
-        "Below the weir, the current was {water_adj}; above it, the water lay still.",
-        "At {time_of_day}, {animal} came down to {river}.",
-        "Nobody fishes in {river} in {month}.",
-    ),
-    "about_weather": (
-        "The sky was {sky} and the {rain} came {rain_came}.",
-        "It rained all {part_of_day}, so {person} stayed inside.",
-        "The forecast for {day} says {weather} in the {part_of_day} and {weather} later.",
-        "What a {sky} {part_of_day} it was!",
-        "By {time_of_day}, the {weather} had {weather_end}.",
-        "In {month}, the wind blows from the {direction}.",
-        "{person} looked at the clouds and said, \"{remark}.\"",
-        "There was {weather} on the hills and {weather} in the valley.",
-        "The thermometer read {temperature} degrees at {time_of_day}.",
-        "Will the {weather} stop before {day}?",
-        "A {sky} light fell over the fields after the storm.",
-        "The wind was so strong that the {garden_thing} blew over.",
-    ),
-    "about_garden": (
-        "{person} {garden_verb} the {plant} {garden_when}.",
-        "The {plant} grew tall beside the {garden_place}.",
-        "Every {season}, {person} sows {plant} in neat rows.",
-        "Slugs ate the {plant}, and {person} was cross.",
-        "Bring the {tool} from the shed, please.",
-        "Why are the {plant} so small this year?",
-        "The {plant} and the {plant} need water; the {plant} do not.",
-        "{person} took the {tool} and went down to the {garden_place}.",
-        "Bees hummed over the {flower}, and the air smelled of {flower}.",
-        "In {season}, the {flower} by the {garden_place} are at their best.",
-        "{person} picked a basket of {plant} for supper.",
-        "Don't step on the {plant}!",
-    ),
-    "about_train": (
-        "{train} {train_verb} {station} at {clock}.",
-        "{person} caught {train} to {town}.",
-        "The train was late again, because of {delay_reason}.",
-        "From the window, {person} saw {view}.",
-        "Platform {digit1} is closed today; please use platform {digit1}.",
-        "Does {train} stop at {town}?",
-        "The guard blew the whistle, and {train} {train_depart}.",
-        "{train} carried {cargo} through the night.",
-        "\"Tickets, please!\" called the guard.",
-        "The carriages were full of {passengers}.",
-        "{person} read a book on {train} and missed the stop at {town}.",
-        "The line to {town} runs beside {river} for {digit1} miles.",
-    ),
-    "about_kitchen": (
-        "{person} {cook_verb} the {ingredient} and added a pinch of {spice}.",
-        "To make {dish}, you need {ingredient}, {ingredient} and {ingredient}.",
-        "The {dish} smelled of {ingredient} and {spice}.",
-        "Stir the {dish} {adverb}, or it will burn.",
-        "Who ate all the {treats}?",
-        "{person} baked {baked} for {person}, who loved it.",
-        "Let the {dish} simmer for {digit1}{digit0} minutes.",
-        "In the kitchen, {person} was {cooking} {ingredient} for the {dish}.",
-        "The recipe says: one cup of {ingredient}, two eggs, and a little {spice}.",
-        "Dinner was {dish} with {ingredient}, and {baked} for pudding.",
-        "Is the {dish} ready yet?",
-        "{person} tasted the {dish} and said, \"{kitchen_remark}!\"",
-    ),
-    "about_general": (
-        "{person} said that {news}.",
-        "Later, {person} wrote to {person} about {topic}.",
-        "Everyone in {town} was talking about {topic}.",
-        "On {day} morning, {person} heard that {news}.",
-        "It was {month}, and {news}.",
-        "\"Did you know that {news}?\" asked {person}.",
-    ),
-    # --- vocabulary --------------------------------------------------------------------------
-    "person": ("Anna", "Tom", "Grandma", "Mr Hale", "Mrs Okafor", "Priya", "Sam", "Lucy",
-               "Ben", "Aunt Rosa", "the old miller", "Maya", "Jonah", "Elsie", "Omar",
-               "the baker", "the station master", "little Kit", "Dr Moss", "Uncle Ivo"),
-    "river": ("the river", "the Alder", "the Wren", "the brook", "the stream", "the Tam",
-              "the little beck", "the old canal"),
-    "company": ("a friend", "the children", "the dog", "two fishermen", "a visitor"),
-    "flows": ("flows", "runs", "winds", "rushes", "slides", "wanders", "curls", "tumbles"),
-    "river_place": ("the old mill", "the stone bridge", "the meadow", "the village",
-                    "the willows", "the church", "the weir", "Hollow Farm", "the ford",
-                    "the boathouse"),
-    "water_adj": ("brown", "clear", "cold", "fast", "slow", "deep", "shallow", "high", "low",
-                  "calm", "muddy", "green", "swollen", "quiet"),
-    "animal": ("a heron", "two ducks", "a kingfisher", "an otter", "a family of swans",
-               "a trout", "a water vole", "three geese", "a dragonfly", "a moorhen"),
-    "amount": ("half a metre", "a metre", "two metres", "a few inches", "a hand's width",
-               "thirty centimetres"),
-    "duration": ("an hour", "one night", "two days", "a single afternoon", "a few hours"),
-    "time_of_day": ("dawn", "noon", "dusk", "midnight", "teatime", "nine o'clock",
-                    "half past six"),
-    "part_of_day": ("morning", "afternoon", "evening", "night", "day"),
-    "day": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "month": ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"),
-    "season": ("spring", "summer", "autumn", "winter"),
-    "rain": ("rain", "storm", "downpour", "thaw", "cloudburst", "long wet week"),
-    "weather": ("rain", "snow", "fog", "wind", "hail", "sunshine", "drizzle", "thunder",
-                "frost", "mist", "sleet"),
-    "rain_came": ("suddenly", "at last", "in the night", "from the west", "without warning"),
-    "weather_end": ("passed", "stopped", "cleared", "moved east", "eased", "turned to rain"),
-    "sky": ("grey", "blue", "heavy", "clear", "low", "bright", "dark", "pale", "golden"),
-    "direction": ("north", "south", "east", "west", "sea", "hills"),
-    "temperature": ("{digit1}", "1{digit}", "2{digit1}"),
-    "remark": ("It will rain soon", "Bring a coat", "The wind is rising",
-               "We'll have snow by morning", "What a lovely day", "Look, a rainbow"),
-    "digit": ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
-    "digit0": ("0", "5"),
-    "digit1": ("1", "2", "3", "4", "5", "6", "7", "8", "9"),
-    "adverb": ("slowly", "quickly", "carefully", "quietly", "gently", "happily", "suddenly",
-               "patiently", "steadily"),
-    "plant": ("carrots", "beans", "potatoes", "onions", "peas", "lettuces", "leeks",
-              "tomatoes", "beetroots", "pumpkins", "strawberries", "radishes"),
-    "flower": ("roses", "tulips", "daisies", "sunflowers", "poppies", "sweet peas",
-               "bluebells", "foxgloves", "marigolds"),
-    "garden_verb": ("planted", "watered", "weeded", "picked", "dug up", "pruned", "sowed",
-                    "covered"),
-    "garden_when": ("in the morning", "before lunch", "after the rain", "at dusk",
-                    "on {day}", "in {month}"),
-    "garden_place": ("fence", "shed", "greenhouse", "wall", "pond", "gate", "path",
-                     "apple tree"),
-    "garden_thing": ("bean poles", "scarecrow", "wheelbarrow", "bird table", "greenhouse door"),
-    "tool": ("spade", "fork", "rake", "trowel", "hoe", "watering can", "wheelbarrow", "hose"),
-    "train": ("the slow train", "the night train", "the express", "the little local train",
-              "the goods train", "the steam train", "the early train", "the last train"),
-    "train_verb": ("left", "reached", "rattled through", "stopped at", "pulled out of",
-                   "thundered past", "crawled into"),
-    "train_depart": ("pulled away", "began to move", "left on time", "rolled out slowly"),
-    "station": ("the station", "the junction", "{town}", "{town} station"),
-    "town": ("Millbridge", "Kingsford", "Hollow Cross", "Ashby", "Easton", "Greywater",
-             "Little Fenby", "Portwell"),
-    "clock": ("{digit1}:{digit0}{digit0}", "{digit1}:{digit1}{digit0}", "noon", "midnight"),
-    "delay_reason": ("leaves on the line", "the snow", "a fallen tree", "a broken signal",
-                     "sheep on the track", "the flood"),
-    "view": ("fields of wheat", "{river}", "the sea", "a herd of cows", "the hills",
-             "the lights of {town}", "{animal}"),
-    "cargo": ("coal", "timber", "letters", "milk", "apples", "sleeping passengers"),
-    "passengers": ("tired workers", "schoolchildren", "holiday makers",
-                   "farmers going to market", "people with umbrellas"),
-    "cook_verb": ("chopped", "fried", "washed", "sliced", "grated", "roasted", "boiled",
-                  "peeled"),
-    "cooking": ("chopping", "slicing", "weighing", "washing", "grating", "peeling"),
-    "ingredient": ("butter", "flour", "onions", "garlic", "apples", "honey", "milk", "eggs",
-                   "lemon", "rice", "carrots", "cheese", "tomatoes", "mushrooms"),
-    "spice": ("salt", "pepper", "thyme", "sugar", "nutmeg", "cinnamon", "parsley"),
-    "dish": ("soup", "stew", "porridge", "risotto", "curry", "sauce", "omelette", "pie"),
-    "baked": ("bread", "a pie", "a cake", "scones", "biscuits", "an apple tart"),
-    "treats": ("scones", "pancakes", "biscuits", "cherries", "pies", "cakes"),
-    "kitchen_remark": ("Delicious", "Too salty", "It needs more pepper", "Perfect",
-                       "Just like Grandma's"),
-    "news": ("the river was high", "the train was late", "the soup was ready",
-             "the roses had opened", "rain was coming", "the bridge was closed",
-             "the otters were back", "the pumpkins had won a prize"),
-    "topic": ("the flood", "the garden", "the journey", "the new recipe", "the storm",
-              "the harvest", "the old railway"),
-}
-
-_TOPICS = ("about_river", "about_weather", "about_garden", "about_train", "about_kitchen")
-_SLOT = re.compile(r"\{(\w+)\}")
-_GENERAL_CHANCE = 0.15  # chance that a sentence comes from "general" instead of the topic
-
-
-def _pick(rng: np.random.Generator, options: Sequence):
-    """One element of ``options``, uniformly at random."""
-    return options[int(rng.integers(len(options)))]
-
-
-def _expand(template: str, rng: np.random.Generator) -> str:
-    """Fill every ``{slot}`` of ``template`` (left to right, recursively) from the grammar."""
-    return _SLOT.sub(lambda m: _expand(_pick(rng, _GRAMMAR[m.group(1)]), rng), template)
-
-
-def _capitalise(sentence: str) -> str:
-    """Upper-case the first letter (which may follow an opening quote)."""
-    for i, ch in enumerate(sentence):
-        if ch.isalpha():
-            return sentence[:i] + ch.upper() + sentence[i + 1:]
-    return sentence
-
-
-def _sentence(topic: str, rng: np.random.Generator) -> str:
-    """One sentence, mostly about ``topic``, sometimes a general remark."""
-    source = "about_general" if rng.random() < _GENERAL_CHANCE else topic
-    return _capitalise(_expand(_pick(rng, _GRAMMAR[source]), rng))
-
-
-def _paragraph(rng: np.random.Generator) -> str:
-    """Three to six sentences about one topic, on one line."""
-    topic = _pick(rng, _TOPICS)
-    n_sentences = int(rng.integers(3, 7))
-    return " ".join(_sentence(topic, rng) for _ in range(n_sentences))
-
-
-def generate_corpus(seed=0, n_chars: int = 40_000) -> str:
-    """Generate the course's English corpus from a small hand-written grammar.
-
-    Short paragraphs about rivers, weather, gardens, trains and cooking, with names,
-    questions, quoted speech, numbers and varied punctuation: rich enough that a character
-    language model visibly learns spelling, spaces and capital letters, small enough to train
-    on in a few minutes. Paragraphs are separated by a blank line; the text ends with a newline.
-
-    The shipped file ``rnnlib/data_files/corpus.txt`` is ``generate_corpus()``; a test
-    checks that they agree.
-
-    Parameters
-    ----------
-    seed : None, int or np.random.Generator
-    n_chars : int
-        Minimum length (at least 1). Whole paragraphs are added until the text holds at least
-        ``n_chars`` characters, so it is longer by less than one paragraph.
-
-    Returns
-    -------
-    str
-    """
-    n_chars = _check_int(n_chars, "n_chars", 1)
-    rng = _rng(seed)
-    paragraphs: list[str] = []
-    length = 0
-    while length < n_chars:
-        paragraph = _paragraph(rng)
-        length += len(paragraph) + (2 if paragraphs else 1)  # + "\n\n" before, or final "\n"
-        paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs) + "\n"
-
 
 def char_corpus() -> str:
     """The shipped character corpus ``rnnlib/data_files/corpus.txt`` (about 40 KB of ASCII).
@@ -604,7 +344,8 @@ def char_corpus() -> str:
     Returns
     -------
     str
-        Identical to ``generate_corpus()``.
+        Written by ``scripts/make_corpus.py`` from a small hand-written grammar (a test checks
+        that the file is that script's output).
     """
     package = __name__.rpartition(".")[0] or "rnnlib"
     path = resources.files(package).joinpath("data_files", "corpus.txt")
@@ -717,8 +458,8 @@ def char_streams(ids, T: int, B: int) -> Iterator[tuple[np.ndarray, np.ndarray]]
         Raised at the call (not on first iteration) if the arguments are invalid or ``ids``
         is too short for a single chunk, i.e. ``len(ids) < B * (T + 1)``.
     """
-    T = _check_int(T, "T", 1)
-    B = _check_int(B, "B", 1)
+    T = _checks.check_int(T, "T", 1)
+    B = _checks.check_int(B, "B", 1)
     arr = _check_ids(ids, "ids")
     if arr.ndim != 1:
         raise ValueError(f"ids must be 1-D with shape (N,), got shape {arr.shape}")
@@ -804,7 +545,7 @@ def jumble(words: Sequence[str], rng) -> list[str]:
     if len(set(words)) < 2:
         raise ValueError(f"words must contain at least two different words to swap, "
                          f"got {words!r}")
-    rng = _rng(rng)
+    rng = _checks.rng_from(rng)
     i = int(rng.integers(len(words)))
     others = [j for j, w in enumerate(words) if w != words[i]]
     j = _pick(rng, others)
@@ -847,11 +588,11 @@ def proverb_order_task(n_samples: int, seed=None
         ``vocab[id]`` is the word with that id; ``vocab[0] == '<pad>'``. The vocabulary
         covers all of :data:`PROVERBS`, so it is the same for every call.
     """
-    n_samples = _check_int(n_samples, "n_samples", 2)
+    n_samples = _checks.check_int(n_samples, "n_samples", 2)
     if n_samples % 2:
         raise ValueError(f"n_samples must be even (half correct, half jumbled), "
                          f"got {n_samples}")
-    rng = _rng(seed)
+    rng = _checks.rng_from(seed)
     vocab = _proverb_vocab()
     word_id = {w: i for i, w in enumerate(vocab)}
     sentences, labels = [], []
@@ -869,3 +610,20 @@ def proverb_order_task(n_samples: int, seed=None
         lengths[column] = len(ids)
     y = np.asarray(labels, dtype=np.int64)[order]
     return x_ids, lengths, y, vocab
+
+
+def __getattr__(name):
+    # ``generate_corpus`` moved to scripts/make_corpus.py (the corpus ships as a file); the old
+    # name still works in a checkout of the course, where that script is found
+    if name == "generate_corpus":
+        from pathlib import Path
+        import importlib.util
+        script = Path(__file__).resolve().parents[1] / "scripts" / "make_corpus.py"
+        if not script.is_file():
+            raise AttributeError("generate_corpus lives in the course's scripts/make_corpus.py, "
+                                 "which is not next to this installation of rnnlib")
+        spec = importlib.util.spec_from_file_location("make_corpus", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.generate_corpus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,6 +5,7 @@ r"""Whole networks: an output layer on top of a recurrent layer.
   (an output at every step) or many-to-one (one output from the last hidden state).
 * ``ElmanNetwork``: a vanilla RNN with a head: the hidden state is fed back.
 * ``JordanNetwork``: the *output* is fed back instead of the hidden state.
+* ``EncoderDecoder``: sequence to sequence, T_x inputs to T_y outputs through one context.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import copy
 import numpy as np
 
 from . import _checks
+from ._params import ParamDict
+from .cell_registry import cell_layer, cell_name
 from .cells import NONLINEARITIES, check_nonlinearity
 from .layers import RNN
 
@@ -101,9 +104,10 @@ class RecurrentNetwork:
 
     @property
     def params(self):
-        p = {"rnn." + k: v for k, v in self.rnn.params.items()}
-        p.update({"out." + k: v for k, v in self.head.params.items()})
-        return p
+        """``rnn.<name>`` and ``out.<name>``: the layers' own arrays (assignments reach them)."""
+        routes = {"rnn." + k: (self.rnn, k) for k in self.rnn.params}
+        routes.update({"out." + k: (self.head, k) for k in self.head.params})
+        return ParamDict(routes)
 
     def with_params(self, params):
         new = copy.copy(self)
@@ -121,8 +125,14 @@ class RecurrentNetwork:
         ys, head_cache = self.head.forward(top)
         return ys, state, {"rnn": rnn_cache, "head": head_cache, "hs": hs}
 
-    def backward(self, dys, cache, dstate=None):
-        """dys: like ys. Returns dx: (T, B, D), dstate0, grads (like ``params``)."""
+    def backward(self, dys, cache, dstate=None, return_hidden_grads=False,
+                 return_cell_grads=False):
+        """dys: like ys. Returns dx: (T, B, D), dstate0, grads (like ``params``).
+
+        return_hidden_grads: also return the recurrent part's dh_total, the full dL/dh_t at
+        every step ((T, B, H) for a layer, a list per layer for a Stack);
+        return_cell_grads (LSTM): then also dc_total, the full dL/dc_t.
+        """
         _checks.check_cache(cache, ["rnn", "head", "hs"], "RecurrentNetwork")
         dtop, g_head = self.head.backward(dys, cache["head"])
         if self.many_to_one:       # only the last step has a loss: dL/dh_t = 0 from outputs t < T
@@ -130,23 +140,38 @@ class RecurrentNetwork:
             dhs[-1] = dtop
         else:
             dhs = dtop
-        dx, dstate0, g_rnn = self.rnn.backward(dhs, cache["rnn"], dstate)
+        out = self.rnn.backward(dhs, cache["rnn"], dstate, return_hidden_grads=return_hidden_grads,
+                                return_cell_grads=return_cell_grads)
+        dx, dstate0, g_rnn = out[:3]
         grads = {"rnn." + k: v for k, v in g_rnn.items()}
         grads.update({"out." + k: v for k, v in g_head.items()})
-        return dx, dstate0, grads
+        return (dx, dstate0, grads) + tuple(out[3:])
 
     def __repr__(self):
         return f"RecurrentNetwork({self.rnn!r}, {self.head!r}, many_to_one={self.many_to_one})"
 
 
-def ElmanNetwork(input_size, hidden_size, output_size, nonlinearity="tanh", many_to_one=False,
-                 seed=None, dtype=np.float64):
-    r"""Elman's simple recurrent network: :math:`h_t = f(W_{xh} x_t + W_{hh} h_{t-1} + b)`,
-    :math:`y_t = W_{hy} h_t + b_y`; the hidden state is what is fed back."""
-    rng = _checks.rng_from(seed)
-    return RecurrentNetwork(RNN(input_size, hidden_size, nonlinearity, seed=rng, dtype=dtype),
-                            Linear(hidden_size, output_size, seed=rng, dtype=dtype),
-                            many_to_one=many_to_one)
+class ElmanNetwork(RecurrentNetwork):
+    r"""Elman's simple recurrent network (1990): a vanilla ``RNN`` layer and a ``Linear`` head,
+    :math:`h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`, :math:`y_t = W_{hy} h_t + b_y`;
+    the hidden state is what is fed back.
+
+    Args:
+        input_size: D; hidden_size: H; output_size: O.
+        nonlinearity: as for ``RNN`` ("tanh" or "relu", or "sigmoid" / "linear").
+        many_to_one: as for ``RecurrentNetwork``.
+        seed: int or Generator: the layer's weights are drawn first, then the head's.
+
+    A ``RecurrentNetwork`` in every respect (``params`` named ``rnn.*`` and ``out.*``).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int,
+                 nonlinearity: str = "tanh", many_to_one: bool = False, seed=None,
+                 dtype=np.float64):
+        rng = _checks.rng_from(seed)
+        super().__init__(RNN(input_size, hidden_size, nonlinearity, seed=rng, dtype=dtype),
+                         Linear(hidden_size, output_size, seed=rng, dtype=dtype),
+                         many_to_one=many_to_one)
 
 
 class JordanNetwork:
@@ -246,3 +271,131 @@ class JordanNetwork:
     def __repr__(self):
         return (f"JordanNetwork(input_size={self.input_size}, hidden_size={self.hidden_size}, "
                 f"output_size={self.output_size})")
+
+
+class EncoderDecoder:
+    r"""Sequence to sequence (Sutskever et al. 2014; Cho et al. 2014): T_x inputs, T_y outputs.
+
+    The encoder reads :math:`x_1..x_{T_x}`; its final state, the *context*, becomes the
+    decoder's initial state. The decoder then produces T_y outputs; at step t its input is the
+    previous output symbol (the true one while training, "teacher forcing", see
+    :meth:`decoder_inputs`; its own guess when generating, see :meth:`generate`), with a start
+    symbol at t = 1. Logits :math:`y_t = W_{hy} h^{dec}_t + b_y`.
+
+    Args:
+        n_in: D, features per input step (e.g. the one-hot size of the input alphabet).
+        n_out: O, output classes; the decoder's inputs are one-hot over O + 1 (the outputs plus
+            the start symbol, id O).
+        hidden_size: H, shared by encoder and decoder.
+        cell: a name from :data:`rnnlib.cell_registry.CELLS` ("rnn", "lstm" or "gru").
+        seed: int or Generator: encoder, decoder, then head weights are drawn from it.
+
+    ``params``: ``encoder.<name>``, ``decoder.<name>``, ``out.weight``, ``out.bias``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, hidden_size: int, cell: str = "gru", seed=None,
+                 dtype=np.float64):
+        self.n_in = _checks.check_positive_int(n_in, "n_in")
+        self.n_out = _checks.check_positive_int(n_out, "n_out")
+        self.cell = cell_name(cell)
+        cls = cell_layer(cell)
+        rng = _checks.rng_from(seed)
+        self.encoder = cls(n_in, hidden_size, seed=rng, dtype=dtype)
+        self.decoder = cls(n_out + 1, hidden_size, seed=rng, dtype=dtype)
+        self.head = Linear(hidden_size, n_out, seed=rng, dtype=dtype)
+        self.hidden_size = self.encoder.hidden_size
+        self.start = n_out                   # the start symbol's id in the decoder's inputs
+
+    @property
+    def params(self) -> dict:
+        """``encoder.*``, ``decoder.*``, ``out.*``: the parts' own arrays."""
+        routes = {"encoder." + k: (self.encoder, k) for k in self.encoder.params}
+        routes.update({"decoder." + k: (self.decoder, k) for k in self.decoder.params})
+        routes.update({"out." + k: (self.head, k) for k in self.head.params})
+        return ParamDict(routes)
+
+    def num_params(self) -> int:
+        return self.encoder.num_params() + self.decoder.num_params() + self.head.num_params()
+
+    def with_params(self, params: dict) -> EncoderDecoder:
+        """A copy that computes with ``params`` (keyed like ``self.params``) instead."""
+        def part(prefix, module):
+            return module.with_params({k: params[prefix + k] for k in module.params})
+
+        new = copy.copy(self)
+        new.encoder = part("encoder.", self.encoder)
+        new.decoder = part("decoder.", self.decoder)
+        new.head = part("out.", self.head)
+        return new
+
+    def decoder_inputs(self, y) -> np.ndarray:
+        """Teacher forcing: (T_y, B) target ids in [0, O) -> (T_y, B, O + 1) one-hot decoder
+        inputs: the start symbol, then y_1..y_{T_y - 1}."""
+        y = np.asarray(y)
+        if y.ndim != 2 or y.dtype.kind not in "iu":
+            raise ValueError(f"y must be (T_y, B) integer ids, got shape {y.shape} and "
+                             f"dtype {y.dtype}")
+        if y.size and (y.min() < 0 or y.max() >= self.n_out):
+            raise ValueError(f"y must hold ids in [0, {self.n_out}), got values from {y.min()} "
+                             f"to {y.max()}")
+        prev = np.concatenate([np.full((1, y.shape[1]), self.start), y[:-1]], axis=0)
+        return np.eye(self.n_out + 1, dtype=self.head.dtype)[prev]
+
+    def forward(self, x, y_in):
+        """x: (T_x, B, D) inputs; y_in: (T_y, B, O + 1) decoder inputs.
+
+        Returns:
+            logits: (T_y, B, O); context: the encoder's final state (for an LSTM the pair
+            (h, c)); cache: for :meth:`backward`.
+        """
+        hs_enc, context, c_enc = self.encoder.forward(x)
+        y_in = _checks.as_float_array(y_in, "y_in", self.head.dtype)
+        B = hs_enc.shape[1]
+        if y_in.ndim != 3 or y_in.shape[1] != B:
+            raise ValueError(f"y_in must be (T_y, B, O + 1) = (T_y, {B}, {self.n_out + 1}) with "
+                             f"the batch size of x, got shape {y_in.shape}")
+        hs_dec, _, c_dec = self.decoder.forward(y_in, context)
+        logits, c_head = self.head.forward(hs_dec)
+        return logits, context, {"enc": c_enc, "dec": c_dec, "head": c_head, "hs_enc": hs_enc}
+
+    def backward(self, dlogits, cache, return_hidden_grads: bool = False):
+        """BPTT through the decoder, then the encoder. The encoder's outputs carry no loss: its
+        whole gradient arrives through the context, as ``dstate`` of its final step.
+
+        Returns:
+            dx: (T_x, B, D); grads: dict like ``params``; and, when asked, dh_enc (T_x, B, H)
+            and dh_dec (T_y, B, H), the full dL/dh_t of the encoder and of the decoder.
+        """
+        _checks.check_cache(cache, ["enc", "dec", "head", "hs_enc"], "EncoderDecoder")
+        dh_dec, g_head = self.head.backward(dlogits, cache["head"])
+        _, dcontext, g_dec, dh_total_dec = self.decoder.backward(dh_dec, cache["dec"],
+                                                                 return_hidden_grads=True)
+        no_loss = np.zeros_like(cache["hs_enc"])         # the encoder's hs feed no output
+        dx, _, g_enc, dh_total_enc = self.encoder.backward(no_loss, cache["enc"],
+                                                           dstate=dcontext,
+                                                           return_hidden_grads=True)
+        grads = {"encoder." + k: v for k, v in g_enc.items()}
+        grads.update({"decoder." + k: v for k, v in g_dec.items()})
+        grads.update({"out." + k: v for k, v in g_head.items()})
+        if return_hidden_grads:
+            return dx, grads, dh_total_enc, dh_total_dec
+        return dx, grads
+
+    def generate(self, x, T_y: int) -> np.ndarray:
+        """Greedy decoding: feed each step's most likely symbol back in. x: (T_x, B, D).
+        Returns (T_y, B) int64 ids."""
+        T_y = _checks.check_positive_int(T_y, "T_y")
+        _, state, _ = self.encoder.forward(x)
+        B = np.shape(x)[1]
+        prev = np.full(B, self.start)
+        out = np.empty((T_y, B), dtype=np.int64)
+        eye = np.eye(self.n_out + 1, dtype=self.head.dtype)
+        for t in range(T_y):
+            hs, state, _ = self.decoder.forward(eye[prev][None], state)
+            logits, _ = self.head.forward(hs[0])
+            prev = out[t] = np.argmax(logits, axis=-1)
+        return out
+
+    def __repr__(self):
+        return (f"EncoderDecoder(n_in={self.n_in}, n_out={self.n_out}, "
+                f"hidden_size={self.hidden_size}, cell={self.cell!r})")

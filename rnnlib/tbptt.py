@@ -9,6 +9,8 @@ gradient of any dependency longer than ``k`` steps.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _checks
 
 
@@ -35,10 +37,25 @@ def truncated_bptt(model, loss_fn, x, targets, k, state0=None):
         grads: summed over chunks, each chunk's gradient computed with its initial state held
         constant; state: the final state, to carry into the next call.
     """
+    x = _checks.as_float_array(x, "x")
+    if x.ndim != 3:
+        raise ValueError(f"x must be (T, B, D), got shape {x.shape}")
+    targets = np.asarray(targets)
+    T = len(x)
+    if targets.ndim == 0 or len(targets) != T:
+        raise ValueError(f"targets has {len(targets) if targets.ndim else 0} steps (shape "
+                         f"{targets.shape}) but x has {T} (shape {x.shape}): pass one target per "
+                         "step, targets[t] for x[t], with time on axis 0")
     total, grads, state = 0.0, None, state0
-    for sl in chunk_slices(len(x), k):
+    for sl in chunk_slices(T, k):
         ys, next_state, cache = model.forward(x[sl], state)
-        loss, dys = loss_fn(ys, targets[sl])
+        try:
+            loss, dys = loss_fn(ys, targets[sl])
+        except ValueError as err:
+            whole = (T,) + tuple(ys.shape[1:])
+            raise ValueError(f"targets of shape {targets.shape} do not fit the model's outputs, "
+                             f"{whole} over the whole sequence (T, B, ...); loss_fn said, on "
+                             f"steps {sl.start}..{sl.stop - 1}: {err}") from err
         _, _, g = model.backward(dys, cache)      # stops at the chunk's start: the truncation
         total += loss
         grads = g if grads is None else {key: grads[key] + g[key] for key in grads}

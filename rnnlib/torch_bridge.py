@@ -21,9 +21,7 @@ def load_torch_state_dict(module, state_dict, prefix=""):
     """
     sd = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     for key, target in module.params.items():
-        candidates = [key, key + "_l0"]
-        if "." in key:   # "rnn.weight_ih" <- "rnn.weight_ih_l0"
-            candidates.append(key + "_l0")
+        candidates = [key, key + "_l0"]    # "weight_ih" or "rnn.weight_ih" <- "..._l0"
         source = next((sd[c] for c in candidates if c in sd), None)
         if source is None:
             raise ValueError(f"state_dict has no entry for {key!r} (looked for {candidates})")

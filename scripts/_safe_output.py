@@ -19,6 +19,7 @@ strip_notebook.py, long_range_long_run.py) goes through these helpers:
 
 Nothing here ever removes a folder. Standard library only.
 """
+
 from __future__ import annotations
 
 import errno
@@ -51,9 +52,11 @@ def _unwritable(path, err: OSError, what: str, how: str) -> OutputError:
         reason = "the file system is read-only"
     elif err.errno in (errno.EACCES, errno.EPERM):
         reason = "permission denied"
-    return OutputError(f"cannot write {what} to {path}: {reason}.\n"
-                       f"  {what[0].upper() + what[1:]} needs a folder you can write to; "
-                       f"choose one with {how}.")
+    return OutputError(
+        f"cannot write {what} to {path}: {reason}.\n"
+        f"  {what[0].upper() + what[1:]} needs a folder you can write to; "
+        f"choose one with {how}."
+    )
 
 
 def writable_dir(path, what: str, how: str) -> pathlib.Path:
@@ -107,20 +110,29 @@ def write_owned(path, text: str, signature) -> None:
         except OSError as err:
             raise OutputError(f"cannot read {path} to check who wrote it: {err}") from None
         if path.is_symlink() or not any(sig in head for sig in signatures):
-            raise OutputError(f"{path} exists and was not written by this script; it is left as it "
-                              f"is. Move it away, or write the output elsewhere.")
+            raise OutputError(
+                f"{path} exists and was not written by this script; it is left as it "
+                f"is. Move it away, or write the output elsewhere."
+            )
     replace_file(path, text)
 
 
 # -- folders the site build owns -----------------------------------------------------------------
+
 
 def _contains(parent: pathlib.Path, child: pathlib.Path) -> bool:
     return child == parent or parent in child.parents
 
 
 def _plain_name(name) -> bool:
-    return (isinstance(name, str) and name not in ("", ".", "..") and not name.startswith(".")
-            and "/" not in name and "\\" not in name and "\0" not in name)
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+    )
 
 
 def protected_reason(path: pathlib.Path, root: pathlib.Path = ROOT) -> str | None:
@@ -185,8 +197,10 @@ class OwnedFolder:
         path = self.path
         why = protected_reason(path, self.root)
         if why:
-            raise OutputError(f"refusing to build the site into {path}: {why}.\n"
-                              f"  Choose an empty or new folder with {self.how}.")
+            raise OutputError(
+                f"refusing to build the site into {path}: {why}.\n"
+                f"  Choose an empty or new folder with {self.how}."
+            )
         if path.exists() and not path.is_dir():
             raise OutputError(f"{path} is a file, not a folder. Choose a folder with {self.how}.")
         previous = self._read_marker() if path.is_dir() else None
@@ -198,25 +212,35 @@ class OwnedFolder:
             if entries:
                 shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
                 raise OutputError(
-                    f"refusing to build the site into {path}: the folder is not empty ({shown}) and "
-                    f"was not made by the site build (no {MARKER} in it), so its files may be yours.\n"
+                    f"refusing to build the site into {path}: the folder is not empty "
+                    f"({shown}) and was not made by the site build (no {MARKER} in it), so "
+                    f"its files may be yours.\n"
                     f"  Choose an empty or new folder with {self.how}, or remove that folder "
-                    f"yourself if it is an old build you no longer need.")
+                    f"yourself if it is an old build you no longer need."
+                )
         previous = previous or set()
         for name in sorted(names - previous):
             target = path / name
             if target.exists() or target.is_symlink():
-                raise OutputError(f"refusing to write {target}: a file of that name is already "
-                                  f"there and the site build did not make it. Move it away, or "
-                                  f"choose another folder with {self.how}.")
+                raise OutputError(
+                    f"refusing to write {target}: a file of that name is already "
+                    f"there and the site build did not make it. Move it away, or "
+                    f"choose another folder with {self.how}."
+                )
         writable_dir(path, "the site", self.how)
         self.previous, self.names = previous, names
         self._write_marker(previous | names)  # before any page: an interrupted build stays owned
 
     def _write_marker(self, files) -> None:
-        text = json.dumps({"written_by": WRITTEN_BY_SITE, "files": sorted(files),
-                           "note": "the site build replaces and removes only the files listed "
-                                   "here; anything else in this folder is left alone"}, indent=1)
+        text = json.dumps(
+            {
+                "written_by": WRITTEN_BY_SITE,
+                "files": sorted(files),
+                "note": "the site build replaces and removes only the files listed "
+                "here; anything else in this folder is left alone",
+            },
+            indent=1,
+        )
         replace_file(self.path / MARKER, text + "\n")
 
     def write(self, name: str, text: str) -> pathlib.Path:

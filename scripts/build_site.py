@@ -26,6 +26,7 @@ folder that is not empty and has no marker, the repository itself, any folder ab
 folder holding notebooks or a .git; on a read-only checkout it says which folder must be
 writable and how to choose another (exit code 2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,11 @@ TEACHING = ROOT / "docs" / "teaching.md"
 DEFAULT_REPO = os.environ.get("COURSE_REPO", "OWNER/REPO")  # the GitHub owner/name: a placeholder
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 COURSE_TITLE = "Recurrent neural networks, interactively"
+WIDGET_NOTE = (
+    '<div class="course-widget-note" role="note"><b>Interactive widget.</b> In JupyterLab '
+    "(<code>python3 course.py lab</code>) or on Binder its controls redraw the figure live; "
+    "this page shows the figure at the default setting, just above.</div>"
+)
 
 CSS = """
 .course-nav { display: flex; flex-wrap: wrap; gap: 0.4em 1.4em; align-items: center;
@@ -69,7 +75,8 @@ body { font-family: system-ui, sans-serif; max-width: 58em; margin: 0 auto; padd
 h1 { font-size: 1.8em; margin-bottom: 0.2em; }
 .lead { font-size: 1.1em; color: #333; }
 ol.notebooks { list-style: none; padding: 0; }
-ol.notebooks > li { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.4em 1.1em 0.6em; margin: 0.9em 0; }
+ol.notebooks > li { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.4em 1.1em 0.6em;
+  margin: 0.9em 0; }
 ol.notebooks h2 { font-size: 1.2em; margin: 0.4em 0; }
 a { color: #0b5394; }
 .note { background: #f3f6fa; border-left: 4px solid #0072B2; padding: 0.5em 1em; }
@@ -85,7 +92,9 @@ PAGE_TEMPLATE = r"""
 {% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
 {% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{% block extra_css %}<style type="text/css">{{ resources.course.css }}</style>{% endblock extra_css %}
+{% block extra_css %}
+<style type="text/css">{{ resources.course.css }}</style>
+{% endblock extra_css %}
 {% block body_header %}{{ super() }}
 {{ resources.course.nav }}
 {% endblock body_header %}
@@ -94,7 +103,8 @@ PAGE_TEMPLATE = r"""
 {% block data_png scoped %}
 {%- set alttext = output | get_metadata('alt', 'image/png') -%}
 <div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ (alttext or '') | escape_html }}"
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ (alttext or '') | escape_html }}"
 {%- set width = output | get_metadata('width', 'image/png') -%}
 {%- if width is not none %} width={{ width | escape_html }}{%- endif %}
 {%- set height = output | get_metadata('height', 'image/png') -%}
@@ -105,6 +115,7 @@ PAGE_TEMPLATE = r"""
 
 
 # -- maths -----------------------------------------------------------------------------------
+
 
 def mathml_available() -> bool:
     return importlib.util.find_spec("latex2mathml") is not None
@@ -125,6 +136,7 @@ def tex_to_html(tex: str, display: bool) -> str:
     if mathml_available():
         try:
             from latex2mathml.converter import convert
+
             mathml = convert(tex, display="block" if display else "inline")
             MATH.mathml += 1
             # alttext: screen readers and copy-paste get the TeX source too
@@ -134,7 +146,8 @@ def tex_to_html(tex: str, display: bool) -> str:
     MATH.fallback.append(tex)
     delim = ("\\[", "\\]") if display else ("\\(", "\\)")
     tag = "div" if display else "span"
-    return f'<{tag} class="tex" role="math" aria-label="{html.escape(tex)}">{html.escape(delim[0] + tex + delim[1])}</{tag}>'
+    shown = html.escape(delim[0] + tex + delim[1])
+    return f'<{tag} class="tex" role="math" aria-label="{html.escape(tex)}">{shown}</{tag}>'
 
 
 def _renderer_class():
@@ -157,6 +170,7 @@ def _renderer_class():
 
 def markdown_to_html(source: str, path: str = "") -> str:
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
+
     return MarkdownWithMath(renderer=_renderer_class()(escape=False, path=path)).render(source)
 
 
@@ -172,17 +186,26 @@ def make_exporter():
         def markdown2html(self, context, source):
             cell = context.get("cell", {})
             path = context.get("resources", {}).get("metadata", {}).get("path", "")
-            renderer = renderer_class(escape=False, attachments=cell.get("attachments", {}),
-                                      embed_images=self.embed_images, path=path,
-                                      anchor_link_text=self.anchor_link_text,
-                                      exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+            renderer = renderer_class(
+                escape=False,
+                attachments=cell.get("attachments", {}),
+                embed_images=self.embed_images,
+                path=path,
+                anchor_link_text=self.anchor_link_text,
+                exclude_anchor_links=self.exclude_anchor_links,
+                **self.lexer_options,
+            )
             return MarkdownWithMath(renderer=renderer).render(source)
 
-    return CourseHTMLExporter(template_name="lab", template_file="course_page.html.j2",
-                              extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})])
+    return CourseHTMLExporter(
+        template_name="lab",
+        template_file="course_page.html.j2",
+        extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})],
+    )
 
 
 # -- notebooks ---------------------------------------------------------------------------------
+
 
 def _text(value):
     return "".join(value) if isinstance(value, list) else value
@@ -206,8 +229,10 @@ def title_and_goals(nb: dict, stem: str):
         items, j = [], hit + 1
         while j < len(lines) and not lines[j].strip():
             j += 1
-        while j < len(lines) and (re.match(r"\s*([-*+]|\d+[.)])\s", lines[j]) or
-                                  (items and lines[j].startswith((" ", "\t")) and lines[j].strip())):
+        while j < len(lines) and (
+            re.match(r"\s*([-*+]|\d+[.)])\s", lines[j])
+            or (items and lines[j].startswith((" ", "\t")) and lines[j].strip())
+        ):
             items.append(lines[j])
             j += 1
         if items:
@@ -228,10 +253,13 @@ def replace_widgets(nb: dict) -> int:
         for out in cell.get("outputs", []):
             if WIDGET_VIEW in out.get("data", {}):
                 count += 1
-                new.append({"output_type": "display_data", "metadata": {}, "data": {"text/html": (
-                    '<div class="course-widget-note" role="note"><b>Interactive widget.</b> In '
-                    "JupyterLab (<code>python3 course.py lab</code>) or on Binder its controls redraw "
-                    "the figure live; this page shows the figure at the default setting, just above.</div>")}})
+                new.append(
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/html": WIDGET_NOTE},
+                    }
+                )
             else:
                 new.append(out)
         cell["outputs"] = new
@@ -258,18 +286,23 @@ def rewrite_links(page_html: str, source_dir: str, pages: dict, repo: str) -> st
         else:
             new = f"https://github.com/{repo}/blob/HEAD/{rel}" + (f"#{anchor}" if anchor else "")
         return f"href={quote}{html.escape(new)}{quote}"
+
     return re.sub(r"""href=(["'])(?!\1)(.+?)\1""", fix, page_html)
 
 
 def nav_html(prev_page, next_page, binder_path, repo) -> str:
-    parts = ['<nav class="course-nav" aria-label="course">', '<a href="index.html">Course index</a>']
+    parts = [
+        '<nav class="course-nav" aria-label="course">',
+        '<a href="index.html">Course index</a>',
+    ]
     if prev_page:
         parts.append(f'<a href="{prev_page[0]}" rel="prev">&larr; {html.escape(prev_page[1])}</a>')
     if next_page:
         parts.append(f'<a href="{next_page[0]}" rel="next">{html.escape(next_page[1])} &rarr;</a>')
     parts.append('<span class="course-spacer"></span>')
     if binder_path:
-        url = f"https://mybinder.org/v2/gh/{repo}/HEAD?labpath={urllib.parse.quote(binder_path, safe='')}"
+        labpath = urllib.parse.quote(binder_path, safe="")
+        url = f"https://mybinder.org/v2/gh/{repo}/HEAD?labpath={labpath}"
         parts.append(f'<a href="{html.escape(url)}">Run this notebook on Binder</a>')
     parts.append("</nav>")
     return "\n".join(parts)
@@ -284,6 +317,7 @@ def _repo_rel(path: pathlib.Path) -> str:
 
 # -- the whole site ----------------------------------------------------------------------------
 
+
 def default_out() -> pathlib.Path:
     """--out's default: $COURSE_ARTIFACTS/site when COURSE_ARTIFACTS is set, else site/."""
     if os.environ.get(_safe_output.ARTIFACTS_ENV, "").strip():
@@ -295,10 +329,13 @@ def registered_notebooks() -> list[pathlib.Path]:
     """The course's notebooks in reading order, from the registry (rnnlib/syllabus.py)."""
     sys.path.insert(0, str(ROOT))
     from rnnlib import syllabus
+
     paths = [NOTEBOOKS / nb.filename for nb in syllabus.NOTEBOOKS]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
-        raise OutputError(f"registered in rnnlib/syllabus.py but not in notebooks/: {', '.join(missing)}")
+        raise OutputError(
+            f"registered in rnnlib/syllabus.py but not in notebooks/: {', '.join(missing)}"
+        )
     return paths
 
 
@@ -308,11 +345,17 @@ def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True)
     ``notebooks``: paths in page order (default: the registry's). ``out`` must be new, empty, or
     a folder an earlier build made (see the module docstring); OutputError otherwise."""
     import nbformat
-    notebooks = [pathlib.Path(p) for p in (notebooks if notebooks is not None else registered_notebooks())]
+
+    notebooks = [
+        pathlib.Path(p) for p in (notebooks if notebooks is not None else registered_notebooks())
+    ]
     has_teaching = bool(teaching) and pathlib.Path(teaching).exists()
-    folder = OwnedFolder(out, HOW_TO_CHOOSE)
-    folder.claim([f"{p.stem}.html" for p in notebooks] + ["index.html"]
-                 + (["teaching.html"] if has_teaching else []))
+    folder = OwnedFolder(out, HOW_TO_CHOOSE, root=ROOT)
+    folder.claim(
+        [f"{p.stem}.html" for p in notebooks]
+        + ["index.html"]
+        + (["teaching.html"] if has_teaching else [])
+    )
     MATH.__init__()
     exporter = make_exporter()
     pages = {_repo_rel(p): f"{p.stem}.html" for p in notebooks}
@@ -336,10 +379,18 @@ def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True)
                         report["missing_alt"].append(f"{path.stem}: cell {i}")
         rel = _repo_rel(path)
         prev_page = (f"{notebooks[k - 1].stem}.html", titles[k - 1]) if k > 0 else None
-        next_page = (f"{notebooks[k + 1].stem}.html", titles[k + 1]) if k + 1 < len(notebooks) else None
-        resources = {"metadata": {"name": path.stem, "path": str(path.parent)},
-                     "course": {"css": CSS, "nav": nav_html(prev_page, next_page,
-                                                            rel if rel.startswith("notebooks/") else None, repo)}}
+        next_page = (
+            (f"{notebooks[k + 1].stem}.html", titles[k + 1]) if k + 1 < len(notebooks) else None
+        )
+        resources = {
+            "metadata": {"name": path.stem, "path": str(path.parent)},
+            "course": {
+                "css": CSS,
+                "nav": nav_html(
+                    prev_page, next_page, rel if rel.startswith("notebooks/") else None, repo
+                ),
+            },
+        }
         body, _ = exporter.from_notebook_node(nbformat.from_dict(nb), resources=resources)
         body = rewrite_links(body, posixpath.dirname(rel), pages, repo)
         folder.write(f"{path.stem}.html", body)
@@ -351,12 +402,17 @@ def build(out, notebooks=None, repo=DEFAULT_REPO, teaching=TEACHING, quiet=True)
         body = rewrite_links(body, posixpath.dirname(_repo_rel(teaching)), pages, repo)
         folder.write("teaching.html", standalone_page("Teacher's guide", body))
         report["pages"].append("teaching.html")
-    folder.write("index.html", index_page(entries, repo, has_teaching="teaching.html" in report["pages"]))
+    folder.write(
+        "index.html", index_page(entries, repo, has_teaching="teaching.html" in report["pages"])
+    )
     report["pages"].insert(0, "index.html")
     report["removed"] = folder.finish()  # pages of an earlier build that this one did not write
-    report["math"] = {"converter": "latex2mathml (MathML)" if mathml_available() else "none: TeX source shown",
-                      "mathml": MATH.mathml, "fallback": len(MATH.fallback),
-                      "fallback_examples": MATH.fallback[:5]}
+    report["math"] = {
+        "converter": "latex2mathml (MathML)" if mathml_available() else "none: TeX source shown",
+        "mathml": MATH.mathml,
+        "fallback": len(MATH.fallback),
+        "fallback_examples": MATH.fallback[:5],
+    }
     return report
 
 
@@ -382,11 +438,20 @@ def standalone_page(title: str, body: str) -> str:
 def index_page(entries, repo, has_teaching=True) -> str:
     binder = f"https://mybinder.org/v2/gh/{repo}/HEAD?labpath=notebooks%2F00_course_map.ipynb"
     items = []
-    for path, title, goals, rel in entries:
-        goals_html = markdown_to_html(goals, path=str(path.parent)) if goals else "<p>(no learning goals found)</p>"
-        items.append(f'<li>\n<h2><a href="{path.stem}.html">{markdown_inline(title)}</a></h2>\n{goals_html}</li>')
-    guide = ('<a href="teaching.html">the teacher\'s guide</a> (timings, a 90-minute session, what to drag)'
-             if has_teaching else "the teacher's guide")
+    for path, title, goals, _rel in entries:
+        goals_html = (
+            markdown_to_html(goals, path=str(path.parent))
+            if goals
+            else "<p>(no learning goals found)</p>"
+        )
+        heading = f'<h2><a href="{path.stem}.html">{markdown_inline(title)}</a></h2>'
+        items.append(f"<li>\n{heading}\n{goals_html}</li>")
+    guide = (
+        '<a href="teaching.html">the teacher\'s guide</a> '
+        "(timings, a 90-minute session, what to drag)"
+        if has_teaching
+        else "the teacher's guide"
+    )
     body = f"""<h1>{html.escape(COURSE_TITLE)}</h1>
 <p class="lead">A course on recurrent neural networks in Jupyter notebooks: unfolding in time,
 backpropagation through time, vanishing and exploding gradients, clipping, LSTM and GRU gates,
@@ -400,7 +465,8 @@ notebooks: <code>python3 course.py lab</code> on your computer, or
 {chr(10).join(items)}
 </ol>"""
     return standalone_page("Course index", body).replace(
-        '<nav aria-label="course"><a href="index.html">Course index</a></nav>\n', "")
+        '<nav aria-label="course"><a href="index.html">Course index</a></nav>\n', ""
+    )
 
 
 def markdown_inline(text: str) -> str:
@@ -412,11 +478,18 @@ def markdown_inline(text: str) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
-    parser.add_argument("--out", default=None,
-                        help="output folder: new, empty, or made by an earlier build "
-                             "(default: $COURSE_ARTIFACTS/site if set, else site/)")
-    parser.add_argument("--repo", default=DEFAULT_REPO,
-                        help="GitHub OWNER/NAME for Binder and source links (default: $COURSE_REPO or a placeholder)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output folder: new, empty, or made by an earlier build "
+        "(default: $COURSE_ARTIFACTS/site if set, else site/)",
+    )
+    parser.add_argument(
+        "--repo",
+        default=DEFAULT_REPO,
+        help="GitHub OWNER/NAME for Binder and source links "
+        "(default: $COURSE_REPO or a placeholder)",
+    )
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out).expanduser() if args.out else default_out()
     try:
@@ -425,19 +498,29 @@ def main(argv=None) -> int:
         print(f"site: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # e.g. the disk filled up during the build
-        print(f"site: cannot write the site to {out}: {err}.\n  Choose another folder with "
-              f"{HOW_TO_CHOOSE}.", file=sys.stderr)
+        print(
+            f"site: cannot write the site to {out}: {err}.\n  Choose another folder with "
+            f"{HOW_TO_CHOOSE}.",
+            file=sys.stderr,
+        )
         return 2
-    print(f"site: {len(report['pages'])} pages in {out} ({report['figures']} figures, "
-          f"{report['widgets']} widgets shown as their static figure)")
+    print(
+        f"site: {len(report['pages'])} pages in {out} ({report['figures']} figures, "
+        f"{report['widgets']} widgets shown as their static figure)"
+    )
     m = report["math"]
-    print(f"maths: {m['converter']}; {m['mathml']} formulas as MathML, {m['fallback']} as TeX source")
+    print(
+        f"maths: {m['converter']}; {m['mathml']} formulas as MathML, {m['fallback']} as TeX source"
+    )
     if m["fallback_examples"] and mathml_available():
         print("  not converted: " + " | ".join(m["fallback_examples"]))
     if report["missing_alt"]:
         print("figures without alt text: " + ", ".join(report["missing_alt"]))
     if args.repo == "OWNER/REPO":
-        print("note: Binder and source links use the placeholder OWNER/REPO (set --repo or $COURSE_REPO)")
+        print(
+            "note: Binder and source links use the placeholder OWNER/REPO "
+            "(set --repo or $COURSE_REPO)"
+        )
     print(f"open {out / 'index.html'}")
     return 1 if report["missing_alt"] else 0
 

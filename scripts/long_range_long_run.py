@@ -42,16 +42,54 @@ Measured on the course's 2-core machine with the default arguments (6000 steps; 
 
 "solved from step": the first evaluation (every 50 steps) with held-out MSE below 0.1 x 1/6;
 "-": never within the run.
+
+--json FILE also writes the rows to FILE ({"written_by": ..., "rows": [...]}). It creates FILE,
+or replaces a FILE this script wrote before; any other existing file is refused before the run
+starts, and so is a folder that cannot be written (exit code 2).
 """
+
 import argparse
 import json
+import pathlib
 import sys
 import time
 
-from rnnlib.demos.memory import SOLVED_FRACTION, Trainer
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _safe_output import OutputError, writable_dir, write_owned  # noqa: E402
 
-VARIANTS = {"RNN": ("RNN", None), "LSTM": ("LSTM", None), "GRU": ("GRU", None),
-            "LSTM+fb3": ("LSTM", 3.0)}
+from rnnlib.demos.memory import SOLVED_FRACTION, Trainer  # noqa: E402
+
+WRITTEN_BY = "scripts/long_range_long_run.py"
+SIGNATURE = f'"written_by": "{WRITTEN_BY}"'
+
+
+def json_text(rows) -> str:
+    return json.dumps({"written_by": WRITTEN_BY, "rows": rows}, indent=1) + "\n"
+
+
+def check_json_target(path) -> None:
+    """Refuse, before hours of training, a --json FILE this script may not write."""
+    path = pathlib.Path(path)
+    writable_dir(
+        path.parent if str(path.parent) else pathlib.Path("."),
+        "the --json file",
+        "--json PATH in a folder you can write to",
+    )
+    if path.exists() or path.is_symlink():
+        head = "" if path.is_dir() else path.read_text(encoding="utf-8", errors="replace")[:4000]
+        if path.is_dir() or path.is_symlink() or SIGNATURE not in head:
+            raise OutputError(
+                f"{path} exists and was not written by this script; it is left as it "
+                f"is. Choose another --json path"
+            )
+
+
+VARIANTS = {
+    "RNN": ("RNN", None),
+    "LSTM": ("LSTM", None),
+    "GRU": ("GRU", None),
+    "LSTM+fb3": ("LSTM", 3.0),
+}
 
 
 def main(argv=None):
@@ -62,11 +100,20 @@ def main(argv=None):
     parser.add_argument("--cells", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
+    if args.json:
+        try:
+            check_json_target(args.json)
+        except OutputError as err:
+            print(f"long run: {err}", file=sys.stderr)
+            return 2
 
     start = time.perf_counter()
     rows = []
-    print(f"{'cell':<9}{'T':>5}{'seed':>6}{'final MSE':>12}{'best MSE':>11}"
-          f"{'solved from step':>18}{'seconds':>9}", flush=True)
+    print(
+        f"{'cell':<9}{'T':>5}{'seed':>6}{'final MSE':>12}{'best MSE':>11}"
+        f"{'solved from step':>18}{'seconds':>9}",
+        flush=True,
+    )
     for T in args.lengths:
         for seed in args.seeds:
             for name in args.cells:
@@ -74,16 +121,29 @@ def main(argv=None):
                 tr = Trainer(cell=cell, T=T, seed=seed, forget_bias=forget_bias)
                 tr.run(args.steps)
                 first = tr.first_solved_step(SOLVED_FRACTION)
-                row = {"cell": name, "T": T, "seed": seed, "steps": args.steps,
-                       "final": tr.final_eval(), "best": tr.best_eval(), "solved_from": first,
-                       "seconds": round(tr.seconds, 1)}
+                row = {
+                    "cell": name,
+                    "T": T,
+                    "seed": seed,
+                    "steps": args.steps,
+                    "final": tr.final_eval(),
+                    "best": tr.best_eval(),
+                    "solved_from": first,
+                    "seconds": round(tr.seconds, 1),
+                }
                 rows.append(row)
-                print(f"{name:<9}{T:>5}{seed:>6}{row['final']:>12.4f}{row['best']:>11.4f}"
-                      f"{(str(first) if first >= 0 else '-'):>18}{tr.seconds:>9.1f}", flush=True)
+                print(
+                    f"{name:<9}{T:>5}{seed:>6}{row['final']:>12.4f}{row['best']:>11.4f}"
+                    f"{(str(first) if first >= 0 else '-'):>18}{tr.seconds:>9.1f}",
+                    flush=True,
+                )
     print(f"total {time.perf_counter() - start:.0f} s", flush=True)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(rows, f, indent=1)
+        try:
+            write_owned(args.json, json_text(rows), SIGNATURE)
+        except (OutputError, OSError) as err:
+            print(f"long run: the table above was not saved: {err}", file=sys.stderr)
+            return 2
     return 0
 
 

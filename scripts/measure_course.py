@@ -31,6 +31,7 @@ in the repository; it replaces those two files only if it wrote them itself, and
 else there. Standard library + the course's own dependencies (nbformat, nbclient and psutil
 come with JupyterLab).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from _safe_output import OutputError, artifacts_dir, replace_file, write_owned, writable_dir  # noqa: E402
+from _safe_output import OutputError, artifacts_dir, replace_file, writable_dir, write_owned  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
@@ -60,13 +61,16 @@ MD_SIGNATURE = f"<!-- written by {WRITTEN_BY} (python3 course.py measure) -->"
 HOW_TO_CHOOSE = "--artifacts DIR (or COURSE_ARTIFACTS=DIR)"
 
 CALLBACK_BUDGET_MS = 50
-FAIL_FACTOR = 2.0       # verdict(): "FAIL" beyond this many budgets (a label in the table, not an exit code)
+FAIL_FACTOR = (
+    2.0  # verdict(): "FAIL" beyond this many budgets (a label in the table, not an exit code)
+)
 MIN_CELL_TIMEOUT_S = 600  # per cell: only a hung cell should ever hit it
 
 
 def _syllabus():
     sys.path.insert(0, str(ROOT))
     from rnnlib import syllabus
+
     return syllabus
 
 
@@ -110,6 +114,7 @@ def label(value, budget) -> str:
 
 # -- the kernel process: memory and CPU ------------------------------------------------------------
 
+
 def kernel_usage(pid) -> dict:
     """Resident memory now and at its peak (MB) and CPU seconds (user + system) of process ``pid``.
 
@@ -128,6 +133,7 @@ def kernel_usage(pid) -> dict:
         pass
     try:
         import psutil
+
         proc = psutil.Process(pid)
         t = proc.cpu_times()
         usage["cpu_s"] = t.user + t.system + t.children_user + t.children_system
@@ -168,7 +174,8 @@ def _course_probe(repeat):
             t0 = time.perf_counter()
             fn()
             times.append((time.perf_counter() - t0) * 1e3)
-        rows.append({"name": name, "type": type(obj).__name__, "update_ms": statistics.median(times)})
+        rows.append({"name": name, "type": type(obj).__name__,
+                     "update_ms": statistics.median(times)})
     print("COURSE-PROBE " + json.dumps(rows))
 _course_probe(%d)
 """
@@ -183,12 +190,21 @@ def time_notebook(path, timeout=None, repeat=7) -> dict:
     ``timeout`` (per cell, s) is generous: it is there so that a hung cell cannot stall CI."""
     import nbformat
     from nbclient import NotebookClient
+
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE % repeat))
     probe_index = len(nb.cells) - 1
-    row = {"notebook": path.stem, "budget": notebook_budget(path.stem), "seconds": None, "error": None,
-           "rss_start_mb": None, "peak_rss_mb": None, "cpu_s": None, "widgets": []}
+    row = {
+        "notebook": path.stem,
+        "budget": notebook_budget(path.stem),
+        "seconds": None,
+        "error": None,
+        "rss_start_mb": None,
+        "peak_rss_mb": None,
+        "cpu_s": None,
+        "widgets": [],
+    }
     timeout = timeout or max(MIN_CELL_TIMEOUT_S, 10 * (row["budget"] or 60))
     marks = {}
 
@@ -206,9 +222,14 @@ def time_notebook(path, timeout=None, repeat=7) -> dict:
             usage = kernel_usage(kernel_pid())
             row["peak_rss_mb"], row["cpu_s"] = usage["peak_mb"], usage["cpu_s"]
 
-    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_start=on_cell_start)
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=timeout,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_start=on_cell_start,
+    )
     # The kernel's own stderr (ipykernel's "running over TCP" notice, shutdown chatter) goes to
     # a file, shown only when the notebook fails.
     with tempfile.TemporaryFile(mode="w+") as kernel_log:
@@ -230,21 +251,29 @@ def time_notebook(path, timeout=None, repeat=7) -> dict:
     for out in nb.cells[probe_index].get("outputs", []):
         for line in out.get("text", "").splitlines():
             if line.startswith("COURSE-PROBE "):
-                row["widgets"] = json.loads(line[len("COURSE-PROBE "):])
+                row["widgets"] = json.loads(line[len("COURSE-PROBE ") :])
     return row
 
 
 # -- widget callbacks ----------------------------------------------------------------------------
 
+
 def widget_modules() -> list[str]:
     import rnnlib.widgets
-    return [f"rnnlib.widgets.{m.name}" for m in pkgutil.iter_modules(rnnlib.widgets.__path__)
-            if not m.name.startswith("_")]
+
+    return [
+        f"rnnlib.widgets.{m.name}"
+        for m in pkgutil.iter_modules(rnnlib.widgets.__path__)
+        if not m.name.startswith("_")
+    ]
 
 
 def _required(fn):
-    return [p.name for p in inspect.signature(fn).parameters.values()
-            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _factories(module):
@@ -271,21 +300,31 @@ def _median_ms(fn, repeat):
 def time_widgets(modules=None, repeat=7) -> list[dict]:
     """One row per LiveFigure a factory returns: median compute, draw and update times (ms)."""
     import matplotlib.pyplot as plt
+
     from rnnlib.plots import use_course_style
     from rnnlib.plots.style import figure_png
     from rnnlib.widgets import LiveFigure
+
     use_course_style()
     rows = []
-    for mod_name in (widget_modules() if modules is None else modules):
+    for mod_name in widget_modules() if modules is None else modules:
         try:
             module = importlib.import_module(mod_name)
         except Exception as err:
-            rows.append({"widget": mod_name, "error": f"import failed: {type(err).__name__}: {err}"})
+            rows.append(
+                {"widget": mod_name, "error": f"import failed: {type(err).__name__}: {err}"}
+            )
             continue
         short = mod_name.rsplit(".", 1)[-1]
         for name, factory, required in _factories(module):
-            row = {"widget": f"{short}.{name}", "error": None, "compute_ms": None, "draw_ms": None,
-                   "update_ms": None, "note": None}
+            row = {
+                "widget": f"{short}.{name}",
+                "error": None,
+                "compute_ms": None,
+                "draw_ms": None,
+                "update_ms": None,
+                "note": None,
+            }
             if required:
                 row["note"] = "needs " + ", ".join(required) + ": timed in its notebook only"
                 rows.append(row)
@@ -299,12 +338,15 @@ def time_widgets(modules=None, repeat=7) -> list[dict]:
                         live.update()  # warm-up: imports, caches, fonts
                         result = live.compute(**values)
 
-                        def draw_only():
+                        def draw_only(live=live, result=result, values=values):
                             fig, _alt = live.draw(result, **values)
                             figure_png(fig)
                             plt.close(fig)
 
-                        row["compute_ms"] = _median_ms(lambda: live.compute(**values), repeat)
+                        def compute_only(live=live, values=values):
+                            live.compute(**values)
+
+                        row["compute_ms"] = _median_ms(compute_only, repeat)
                         row["draw_ms"] = _median_ms(draw_only, repeat)
                         row["update_ms"] = _median_ms(live.update, repeat)
                     elif callable(getattr(live, "redraw", None)):  # e.g. a training widget
@@ -321,6 +363,7 @@ def time_widgets(modules=None, repeat=7) -> list[dict]:
 
 # -- report ----------------------------------------------------------------------------------------
 
+
 def _num(value, fmt, unit):
     return "" if value is None else f"{value:{fmt}} {unit}"
 
@@ -328,39 +371,63 @@ def _num(value, fmt, unit):
 def markdown(nb_rows, widget_rows) -> str:
     load = ""
     if hasattr(os, "getloadavg"):
-        load = (f" (load average {os.getloadavg()[0]:.1f} at the end; above {os.cpu_count()}, other work"
-                f" competed for the cores)")
-    lines = [f"Measured by `python3 course.py measure` on {platform.machine()} with "
-             f"{os.cpu_count()} cores{load}, Python {platform.python_version()}, "
-             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}. "
-             f"A benchmark: rows over their budget are marked, nothing fails on time.", ""]
+        load = (
+            f" (load average {os.getloadavg()[0]:.1f} at the end; above {os.cpu_count()}, "
+            f"other work"
+            f" competed for the cores)"
+        )
+    lines = [
+        f"Measured by `python3 course.py measure` on {platform.machine()} with "
+        f"{os.cpu_count()} cores{load}, Python {platform.python_version()}, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}. "
+        f"A benchmark: rows over their budget are marked, nothing fails on time.",
+        "",
+    ]
     if nb_rows:
-        lines += ["| notebook | top to bottom | budget | | kernel memory after start | peak kernel memory "
-                  "| kernel CPU time | its widgets' callbacks (median, in its kernel) |",
-                  "|---|---:|---:|---|---:|---:|---:|---|"]
+        lines += [
+            "| notebook | top to bottom | budget | | kernel memory after start "
+            "| peak kernel memory | kernel CPU time "
+            "| its widgets' callbacks (median, in its kernel) |",
+            "|---|---:|---:|---|---:|---:|---:|---|",
+        ]
         for r in nb_rows:
             took = f"{r['seconds']:.1f} s" if r["seconds"] is not None else "failed"
             budget = f"{r['budget']} s" if r.get("budget") is not None else "none"
-            cbs = ", ".join(f"`{w['name']}` {w['update_ms']:.0f} ms" for w in r.get("widgets", [])) or "none"
-            lines.append(f"| `{r['notebook']}` | {took} | {budget} | {label(r['seconds'], r.get('budget'))} | "
-                         f"{_num(r.get('rss_start_mb'), '.0f', 'MB')} | {_num(r.get('peak_rss_mb'), '.0f', 'MB')} | "
-                         f"{_num(r.get('cpu_s'), '.1f', 's')} | {cbs} |")
+            cbs = (
+                ", ".join(f"`{w['name']}` {w['update_ms']:.0f} ms" for w in r.get("widgets", []))
+                or "none"
+            )
+            mark = label(r["seconds"], r.get("budget"))
+            start = _num(r.get("rss_start_mb"), ".0f", "MB")
+            peak = _num(r.get("peak_rss_mb"), ".0f", "MB")
+            cpu = _num(r.get("cpu_s"), ".1f", "s")
+            lines.append(
+                f"| `{r['notebook']}` | {took} | {budget} | {mark} | {start} | {peak} | {cpu} "
+                f"| {cbs} |"
+            )
         lines.append("")
     if widget_rows:
-        lines += ["| widget callback (default settings) | compute | draw | whole callback (median) | budget | |",
-                  "|---|---:|---:|---:|---:|---|"]
+        lines += [
+            "| widget callback (default settings) | compute | draw "
+            "| whole callback (median) | budget | |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
         for r in widget_rows:
             ms = lambda v: "" if v is None else f"{v:.1f} ms"  # noqa: E731
             if r.get("error"):
-                lines.append(f"| `{r['widget']}` | | | failed: {r['error'][:60]} | {CALLBACK_BUDGET_MS} ms "
-                             f"| did not run |")
+                lines.append(
+                    f"| `{r['widget']}` | | | failed: {r['error'][:60]} | {CALLBACK_BUDGET_MS} ms "
+                    f"| did not run |"
+                )
             elif r["update_ms"] is None:
                 lines.append(f"| `{r['widget']}` | | | {r['note']} | {CALLBACK_BUDGET_MS} ms | |")
             else:
                 note = f" ({r['note']})" if r.get("note") else ""
-                lines.append(f"| `{r['widget']}`{note} | {ms(r['compute_ms'])} | {ms(r['draw_ms'])} | "
-                             f"{ms(r['update_ms'])} | {CALLBACK_BUDGET_MS} ms | "
-                             f"{label(r['update_ms'], CALLBACK_BUDGET_MS)} |")
+                lines.append(
+                    f"| `{r['widget']}`{note} | {ms(r['compute_ms'])} | {ms(r['draw_ms'])} | "
+                    f"{ms(r['update_ms'])} | {CALLBACK_BUDGET_MS} ms | "
+                    f"{label(r['update_ms'], CALLBACK_BUDGET_MS)} |"
+                )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -380,31 +447,51 @@ def write_report(folder, table: str, nb_rows, widget_rows) -> list[pathlib.Path]
     folder = writable_dir(folder, "the benchmark table", HOW_TO_CHOOSE)
     md, js = folder / "budgets.md", folder / "budgets.json"
     # (the second signature of each: what versions before the "written by" line wrote)
-    write_owned(md, f"{MD_SIGNATURE}\n{table}", (MD_SIGNATURE, "Measured by `python3 course.py measure`"))
-    write_owned(js, json.dumps({"written_by": WRITTEN_BY, "notebooks": nb_rows, "widgets": widget_rows},
-                               indent=1) + "\n", (f'"written_by": "{WRITTEN_BY}"', '{\n "notebooks": [\n  {\n   "notebook": '))
+    write_owned(
+        md, f"{MD_SIGNATURE}\n{table}", (MD_SIGNATURE, "Measured by `python3 course.py measure`")
+    )
+    write_owned(
+        js,
+        json.dumps(
+            {"written_by": WRITTEN_BY, "notebooks": nb_rows, "widgets": widget_rows}, indent=1
+        )
+        + "\n",
+        (f'"written_by": "{WRITTEN_BY}"', '{\n "notebooks": [\n  {\n   "notebook": '),
+    )
     return [md, js]
 
 
 def failures(nb_rows, widget_rows) -> list[str]:
     """What failed to run (not what was slow): the only reasons for a non-zero exit code."""
     out = [f"{r['notebook']}: {r['error']}" for r in nb_rows if r.get("error")]
-    out += [f"{r['notebook']}: timing its widgets failed: {r['probe_error']}" for r in nb_rows
-            if r.get("probe_error")]
+    out += [
+        f"{r['notebook']}: timing its widgets failed: {r['probe_error']}"
+        for r in nb_rows
+        if r.get("probe_error")
+    ]
     out += [f"{r['widget']}: {r['error']}" for r in widget_rows if r.get("error")]
     return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: the course registry's)")
+    parser.add_argument(
+        "notebooks", nargs="*", help="notebooks to run (default: the course registry's)"
+    )
     parser.add_argument("--repeat", type=int, default=7, help="calls per widget timing (median)")
-    parser.add_argument("--no-notebooks", action="store_true", help="time the widget callbacks only")
+    parser.add_argument(
+        "--no-notebooks", action="store_true", help="time the widget callbacks only"
+    )
     parser.add_argument("--no-widgets", action="store_true", help="time the notebooks only")
-    parser.add_argument("--artifacts", metavar="DIR", default=None,
-                        help="where budgets.md and budgets.json go (default: $COURSE_ARTIFACTS, "
-                             "else artifacts/)")
-    parser.add_argument("--update-readme", action="store_true", help=f"write the table between {BEGIN} and {END}")
+    parser.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        default=None,
+        help="where budgets.md and budgets.json go (default: $COURSE_ARTIFACTS, else artifacts/)",
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help=f"write the table between {BEGIN} and {END}"
+    )
     args = parser.parse_args(argv)
     os.environ.pop("MPLBACKEND", None)  # kernels draw inline only when it is unset
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -422,7 +509,11 @@ def main(argv=None) -> int:
             row = time_notebook(path, repeat=args.repeat)
             nb_rows.append(row)
             if row["error"] is None:
-                peak = f", peak kernel memory {row['peak_rss_mb']:.0f} MB" if row["peak_rss_mb"] else ""
+                peak = (
+                    f", peak kernel memory {row['peak_rss_mb']:.0f} MB"
+                    if row["peak_rss_mb"]
+                    else ""
+                )
                 cpu = f", kernel CPU {row['cpu_s']:.1f} s" if row["cpu_s"] is not None else ""
                 print(f"{row['seconds']:.1f} s{peak}{cpu}", flush=True)
             else:
@@ -447,12 +538,23 @@ def main(argv=None) -> int:
         print(f"measure: {err}", file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"measure: cannot write the table: {err}.\n  Choose another folder with {HOW_TO_CHOOSE}.",
-              file=sys.stderr)
+        print(
+            f"measure: cannot write the table: {err}.\n"
+            f"  Choose another folder with {HOW_TO_CHOOSE}.",
+            file=sys.stderr,
+        )
         return 2
 
-    over = [r["notebook"] for r in nb_rows if verdict(r["seconds"], r.get("budget")) != "ok" and r["seconds"]]
-    over += [r["widget"] for r in widget_rows if r.get("update_ms") and r["update_ms"] > CALLBACK_BUDGET_MS]
+    over = [
+        r["notebook"]
+        for r in nb_rows
+        if verdict(r["seconds"], r.get("budget")) != "ok" and r["seconds"]
+    ]
+    over += [
+        r["widget"]
+        for r in widget_rows
+        if r.get("update_ms") and r["update_ms"] > CALLBACK_BUDGET_MS
+    ]
     if over:
         print("over budget on this machine (a note, not a failure): " + ", ".join(over))
     failed = failures(nb_rows, widget_rows)

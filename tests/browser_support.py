@@ -299,10 +299,13 @@ WIDGET_VIEW_SEL = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-o
 _SRCS = "Array.from(v.querySelectorAll('img')).map(i => i.getAttribute('src') || '').join('|')"
 _JS_IMAGES = f"(v) => {_SRCS}"
 _JS_IMAGES_CHANGED = f"([v, s]) => {_SRCS} !== s"
-# A redraw replaces the <img> (clear_output + a new display), even when the new picture happens to
-# be identical: mark the current images, then wait for an unmarked one.
-_JS_MARK_IMAGES = "(v) => v.querySelectorAll('img').forEach(i => i.setAttribute('data-course-old', '1'))"
-_JS_NEW_IMAGE = "(v) => !!v.querySelector('img:not([data-course-old])')"
+# A redraw either gives the widget's <img> a new source (an ipywidgets.Image: a new blob URL per
+# frame) or replaces the <img> (an Output area cleared and filled again): remember each image's
+# source, then wait for an image that is new or whose source changed.
+_JS_MARK_IMAGES = ("(v) => v.querySelectorAll('img').forEach("
+                   "i => i.setAttribute('data-course-old', i.getAttribute('src') || ''))")
+_JS_NEW_IMAGE = ("(v) => Array.from(v.querySelectorAll('img')).some("
+                 "i => i.getAttribute('data-course-old') !== (i.getAttribute('src') || ''))")
 
 
 class LabNotebook:
@@ -465,3 +468,198 @@ def parse_number(text: str) -> float:
     """The number a slider readout shows ('0.95', '1.00e-3', '−25'), or NaN."""
     m = re.search(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", text.replace("\u2212", "-"))
     return float(m.group(0)) if m else float("nan")
+
+
+# -- liveness: frames while a slider is dragged, key steps, the frame that ends a drag --------------
+
+# A recorder on one widget view: the time (performance.now(), ms) of every frame on screen (an
+# image inside the view that got a new source, or a new image, once decoded and ready to paint),
+# and of every key press and pointer release on the page. Installed once per view.
+_JS_RECORDER = """(v) => {
+  if (v.__courseRec) return true;
+  const rec = {frames: [], keys: [], ups: []};
+  v.__courseRec = rec;
+  const shown = (img) => { if (!img.getAttribute('src')) return;
+    img.decode().then(() => rec.frames.push(performance.now()), () => {}); };
+  new MutationObserver(muts => { for (const m of muts) {
+      if (m.type === 'attributes' && m.target.nodeName === 'IMG') shown(m.target);
+      for (const n of m.addedNodes || []) {
+        if (n.nodeName === 'IMG') shown(n);
+        else if (n.querySelectorAll) n.querySelectorAll('img').forEach(shown);
+      } } })
+    .observe(v, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+  document.addEventListener('keydown', () => rec.keys.push(performance.now()), true);
+  document.addEventListener('pointerup', () => rec.ups.push(performance.now()), true);
+  return true;
+}"""
+_JS_NOW = "() => performance.now()"
+_JS_RECORD = "(v) => { const r = v.__courseRec; return {frames: r.frames.slice(), keys: r.keys.slice(), ups: r.ups.slice()}; }"
+# The bytes of the widget's (first) image, base64: a blob: or data: URL read back by fetch().
+_JS_IMAGE_BYTES = """async (v) => {
+  const img = v.querySelector('img');
+  if (!img || !img.src) return '';
+  const buf = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+  let s = ''; for (let k = 0; k < buf.length; k += 0x8000) s += String.fromCharCode(...buf.subarray(k, k + 0x8000));
+  return btoa(s);
+}"""
+
+
+@dataclass
+class DragReport:
+    """What a held mouse drag over a slider showed (times in ms, from the page's clock)."""
+    widget: int
+    slider: str
+    seconds: float               # from pointer down to pointer up
+    frames: int                  # images that finished loading during the drag
+    values: int                  # distinct values the slider's readout showed during the drag
+    settle_ms: float | None      # pointer up -> the last frame (0: the final frame came before)
+    frames_after_up: int
+    final_readout: str
+    final_matches_redraw: bool | None   # the last frame equals a fresh frame for the final value
+    late_frames: int             # frames in the quiet second after the settled one (stale frames)
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+
+def _median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+class LiveMeter:
+    """Measures how a LiveFigure follows a slider in a LabNotebook (see the module docstring)."""
+
+    def __init__(self, nb: LabNotebook):
+        self.nb, self.page = nb, nb.page
+
+    def _install(self, view):
+        view.evaluate(_JS_RECORDER)
+
+    def image_bytes(self, view) -> bytes:
+        import base64
+        return base64.b64decode(view.evaluate(_JS_IMAGE_BYTES) or "")
+
+    def wait_quiet(self, view, quiet_ms=600, timeout_s=15.0):
+        """Until no frame has loaded for ``quiet_ms`` and the kernel is idle."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            rec = view.evaluate(_JS_RECORD)
+            now = self.page.evaluate(_JS_NOW)
+            last = rec["frames"][-1] if rec["frames"] else -1e9
+            if now - last >= quiet_ms:
+                self.nb.wait_for_kernel_idle()
+                rec2 = view.evaluate(_JS_RECORD)
+                if len(rec2["frames"]) == len(rec["frames"]):
+                    return
+            time.sleep(0.1)
+
+    def key_steps(self, i: int, j: int, presses: int = 8, timeout_s=5.0) -> list:
+        """Press ArrowRight and ArrowLeft in turn on slider j of widget i; for each press the
+        time from the key press to the next frame on screen (ms; None: no new frame)."""
+        view = self.nb.widget(i)
+        self._install(view)
+        handle = view.locator(".widget-slider").nth(j).locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        hi = float(handle.get_attribute("aria-valuemax"))
+        at_max = float(handle.get_attribute("aria-valuenow")) >= hi
+        handle.focus()
+        self.wait_quiet(view)
+        out = []
+        for k in range(presses):
+            key = ("ArrowLeft" if k % 2 == 0 else "ArrowRight") if at_max else \
+                  ("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+            out.append(self.press_and_wait(view, handle, key, timeout_s))
+        return out
+
+    def press_and_wait(self, view, handle, key, timeout_s=5.0, quiet_ms=300):
+        """Press ``key`` on the focused slider handle; wait for the next frame, then for quiet.
+        Returns the time from the key press to that frame (ms), or None if none came."""
+        n_frames = len(view.evaluate(_JS_RECORD)["frames"])
+        handle.press(key)
+        deadline = time.monotonic() + timeout_s
+        latency = None
+        while time.monotonic() < deadline:
+            rec = view.evaluate(_JS_RECORD)
+            if len(rec["frames"]) > n_frames:
+                latency = rec["frames"][n_frames] - rec["keys"][-1]
+                break
+            time.sleep(0.01)
+        self.wait_quiet(view, quiet_ms=quiet_ms)
+        return latency
+
+    def drag(self, i: int, j: int, seconds: float = 2.0, moves_per_second: int = 60) -> DragReport:
+        """Hold the mouse on slider j's handle and sweep it steadily to the far end of the track
+        and back for ``seconds``; count the frames, then check the frame that ends the drag."""
+        view = self.nb.widget(i)
+        self._install(view)
+        slider = view.locator(".widget-slider").nth(j)
+        labels = slider.locator(".widget-label")
+        label = (labels.first.inner_text().strip() if labels.count() else "") or f"slider {j}"
+        handle = slider.locator(".noUi-handle").first
+        track = slider.locator(".noUi-target").first
+        readout = slider.locator(".widget-readout").first
+        handle.scroll_into_view_if_needed()
+        self.wait_quiet(view)
+        hb, tb = handle.bounding_box(), track.bounding_box()
+        x0, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+        left, right = tb["x"] + 2, tb["x"] + tb["width"] - 2
+        far = left if (x0 - left) > (right - x0) else right
+        n = max(2, int(seconds * moves_per_second))
+        half = n // 2
+        path = [x0 + (far - x0) * (k + 1) / half for k in range(half)]
+        back = x0 + 0.35 * (far - x0)                  # and back, most of the way
+        path += [far + (back - far) * (k + 1) / (n - half) for k in range(n - half)]
+        readout.evaluate("""(r) => { r.__courseSeen = new Set([r.innerText.trim()]);
+          if (!r.__courseObs) {
+            r.__courseObs = new MutationObserver(() => r.__courseSeen.add(r.innerText.trim()));
+            r.__courseObs.observe(r, {subtree: true, characterData: true, childList: true}); } }""")
+        self.page.mouse.move(x0, y)
+        self.page.mouse.down()
+        t_down = self.page.evaluate(_JS_NOW)
+        t0 = time.perf_counter()
+        for k, x in enumerate(path):
+            self.page.mouse.move(x, y)
+            pause = t0 + (k + 1) / moves_per_second - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+        self.page.mouse.up()
+        seen = set(readout.evaluate("(r) => Array.from(r.__courseSeen)"))
+        rec = view.evaluate(_JS_RECORD)
+        t_up = rec["ups"][-1] if rec["ups"] else self.page.evaluate(_JS_NOW)
+        # "Settled": no frame for three times the longest gap between frames seen during the
+        # drag (at least 1.5 s): on a busy machine a frame can take a second.
+        drag_frames = [t for t in rec["frames"] if t >= t_down]
+        gaps = [b - a for a, b in zip(drag_frames, drag_frames[1:], strict=False)]
+        quiet = max(1500.0, 3.0 * max(gaps, default=0.0))
+        self.wait_quiet(view, quiet_ms=quiet, timeout_s=30.0)
+        rec = view.evaluate(_JS_RECORD)
+        during = [t for t in rec["frames"] if t_down <= t <= t_up]
+        after = [t for t in rec["frames"] if t > t_up]
+        settle = (after[-1] - t_up) if after else 0.0
+        final_readout = readout.inner_text().strip()
+        final_image = self.image_bytes(view)
+        # as long again: nothing may arrive after the settled frame
+        time.sleep(quiet / 1e3)
+        late = len(view.evaluate(_JS_RECORD)["frames"]) - len(rec["frames"])
+        # the same value drawn afresh: one step away and back, by keys
+        matches = None
+        try:
+            handle.focus()
+            hi = float(handle.get_attribute("aria-valuemax"))
+            keys = ("ArrowLeft", "ArrowRight") if readout.inner_text().strip() and \
+                float(handle.get_attribute("aria-valuenow")) >= hi else ("ArrowRight", "ArrowLeft")
+            for key in keys:
+                self.press_and_wait(view, handle, key, timeout_s=10.0, quiet_ms=quiet)
+            if readout.inner_text().strip() == final_readout:
+                redrawn = self.image_bytes(view)
+                matches = redrawn == final_image
+                self.last_pair = (final_image, redrawn)
+        except Exception:
+            matches = None
+        return DragReport(i, label, (t_up - t_down) / 1e3, len(during), len(seen - {""}),
+                          settle, len(after), final_readout, matches, late)

@@ -4,8 +4,13 @@ static site opened offline.
 For every notebook (notebooks/*.ipynb, and tests/fixtures/widget_demo.ipynb so the suite always
 has a widget to drag): open it in JupyterLab, Run All, check that no traceback, stderr output or
 "Error displaying widget" appears, press an arrow key on every slider of every widget, and check
-that the plot is redrawn (a new image) and the slider's readout shows the new value. Screenshots
-and a JSON report per notebook go to artifacts/browser/ (kept by CI, ignored by git).
+that the plot is redrawn (a new image) and the slider's readout shows the new value. Then hold
+each slider and drag it for about two seconds: the picture must change more than once, the last
+picture must be the final value's, and nothing may arrive after it. How fast it follows (key
+step to new image, frames per second while dragging, release to final frame) is measured and
+written to artifacts/liveness.md, never asserted: timings on a shared machine are noise.
+Screenshots and a JSON report per notebook go to artifacts/browser/ (kept by CI, ignored by
+git).
 
 One JupyterLab server for the session (on copies of the notebooks, settings in a temporary
 folder), one page per notebook; the kernels are shut down after each notebook and the teardown
@@ -144,7 +149,8 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
         stored = stored_widget_outputs(path)
         assert n_widgets == stored, (
             f"{rel_path}: {stored} widget outputs in the notebook, {n_widgets} widgets on the page")
-        dropdowns, skipped = [], []
+        dropdowns, skipped, liveness = [], [], []
+        meter = bs.LiveMeter(nb)
         for i in range(n_widgets):
             for j in range(nb.slider_count(i)):
                 if nb.slider_disabled(i, j):  # greyed out at this setting (e.g. T_x of one-to-many)
@@ -156,6 +162,12 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
                     problems.append(f"{where}: the plot was not redrawn within 30 s")
                 if not step.moved_the_right_way():
                     problems.append(f"{where}: the readout does not show the new value")
+            for j in range(nb.slider_count(i)):   # the picture follows a held drag
+                if nb.slider_disabled(i, j):
+                    continue
+                row, found = measure_liveness(meter, i, j)
+                liveness.append(row)
+                problems += [f"widget {i}, slider {row['slider']!r}: {p}" for p in found]
             for j in range(nb.dropdown_count(i)):  # choosing another option must not break anything
                 dropdowns.append(nb.step_dropdown(i, j))
         errors = nb.error_outputs()
@@ -171,6 +183,8 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
         report = dataclasses.asdict(nb.report)
         report["dropdowns"] = dropdowns
         report["skipped"] = skipped
+        report["liveness"] = liveness
+        write_liveness(path.stem, liveness, artifacts)
         report["missing_alt_in_jupyterlab"] = page.eval_on_selector_all(
             ".jp-OutputArea-output img", "els => els.filter(e => !e.alt || !e.alt.trim()).length")
         (shots / f"{path.stem}.json").write_text(json.dumps(report, indent=1))
@@ -178,6 +192,63 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
         page.close()
         lab_server.shutdown_kernels()  # one kernel at a time on 2 cores
     assert not problems, f"{rel_path}:\n" + "\n".join(problems)
+
+
+# -- liveness: measured (never asserted), and the behaviour that is asserted ---------------------
+
+def measure_liveness(meter, i, j):
+    """Key steps and a held drag on slider j of widget i. Returns a row of measurements (times
+    in ms on this machine, with the load average: figures to read, not to assert) and the
+    behaviour problems found: a drag that did not change the picture more than once, a last
+    picture that is not the final value's (a fresh frame for that value, drawn after one key
+    step away and one back, must be the same image), or a frame arriving after the last one."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    keys = meter.key_steps(i, j, presses=6)
+    drag = meter.drag(i, j, seconds=2.0)
+    shown = [k for k in keys if k is not None]
+    row = {"widget": i, "slider": drag.slider, "load": round(load, 1),
+           "key_step_ms": [round(k) for k in shown],
+           "key_step_median_ms": bs._median(shown),
+           "drag_seconds": round(drag.seconds, 2), "drag_values": drag.values,
+           "drag_frames": drag.frames, "frames_per_second": round(drag.frames_per_second, 1),
+           "settle_ms": drag.settle_ms, "frames_after_release": drag.frames_after_up,
+           "final_matches_fresh_frame": drag.final_matches_redraw, "late_frames": drag.late_frames,
+           "load_after": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None}
+    found = []
+    if not shown:
+        # a slider that does not change the picture (e.g. a random seed shown only in the
+        # readout): there are no frames to count
+        row["picture_independent"] = True
+        return row, found
+    if drag.values >= 3 and drag.frames < 2:
+        found.append(f"a drag over {drag.values} values changed the picture {drag.frames} time(s)")
+    if drag.final_matches_redraw is False:
+        found.append(f"the picture after the drag (readout {drag.final_readout!r}) is not the "
+                     "final value's: a stale frame")
+    if drag.late_frames:
+        found.append(f"{drag.late_frames} frame(s) arrived after the drag had settled")
+    return row, found
+
+
+def write_liveness(stem, rows, artifacts):
+    """artifacts/browser/<notebook>-liveness.json, and artifacts/liveness.md gathering every
+    notebook measured so far (one row per slider)."""
+    folder = artifacts / "browser"
+    (folder / f"{stem}-liveness.json").write_text(json.dumps(rows, indent=1))
+    lines = ["| notebook | widget | slider | key step, median (ms) | frames/s while dragging "
+             "| values passed | release to final frame (ms) | load |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for f in sorted(folder.glob("*-liveness.json")):
+        for r in json.loads(f.read_text()):
+            if r.get("picture_independent"):
+                lines.append(f"| {f.stem[:-10]} | {r['widget']} | {r['slider']} | (picture "
+                             f"unchanged) | | {r['drag_values']} | | {r['load']} |")
+                continue
+            med = r["key_step_median_ms"]
+            lines.append(f"| {f.stem[:-10]} | {r['widget']} | {r['slider']} | "
+                         f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} | "
+                         f"{r['settle_ms']:.0f} | {r['load']} |")
+    (artifacts / "liveness.md").write_text("\n".join(lines) + "\n")
 
 
 # -- the static site -----------------------------------------------------------------------------

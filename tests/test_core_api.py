@@ -61,3 +61,85 @@ def test_clipping_demo_tells_divergence_by_the_error_class():
     run = clipping.train_forecaster(lr=0.5, max_norm=None, steps=60, nonlinearity="relu")
     assert run["diverged_at"] is not None
     assert "inf" in run["reason"] or "nan" in run["reason"].lower()
+
+
+# ---- a composite's params: assignments reach the layers ---------------------------------------
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: rnnlib.ElmanNetwork(3, 4, 2, seed=0), "rnn.weight_ih"),
+    (lambda: rnnlib.RecurrentNetwork(rnnlib.stacked("lstm", 3, 4, num_layers=2,
+                                                    bidirectional=True, seed=0),
+                                     rnnlib.Linear(8, 2, seed=0)), "rnn.weight_hh_l1_reverse"),
+    (lambda: rnnlib.stacked("gru", 3, 4, num_layers=2, seed=0), "bias_hh_l1"),
+    (lambda: rnnlib.stacked("rnn", 3, 4, bidirectional=True, seed=0), "weight_ih_l0_reverse"),
+])
+def test_assigning_into_composite_params_changes_the_network(make, name):
+    net = make()
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    before = net.forward(x)[0]
+    new = np.full(net.params[name].shape, 0.3)
+    net.params[name] = new
+    assert np.array_equal(net.params[name], new)
+    assert not np.allclose(net.forward(x)[0], before)
+    fresh = make()                                   # the same as writing into the array
+    fresh.params[name][...] = 0.3
+    np.testing.assert_array_equal(net.forward(x)[0], fresh.forward(x)[0])
+    p = net.params
+    p.update({name: np.zeros_like(new)})
+    assert not net.params[name].any()
+
+
+def test_composite_params_refuse_unknown_names_wrong_shapes_and_removal():
+    net = rnnlib.ElmanNetwork(3, 4, 2, seed=0)
+    with pytest.raises(ValueError, match=r"no parameter named 'rnn.weight'; the parameters are"):
+        net.params["rnn.weight"] = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"'out.bias' has shape \(2,\), got an array of shape \(3,\)"):
+        net.params["out.bias"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"not removed or added"):
+        del net.params["out.bias"]
+    assert isinstance(net.params, dict) and type(net.params.copy()) is dict
+
+
+# ---- truncated BPTT: targets in the caller's terms ---------------------------------------------
+
+def _tbptt_setup():
+    net = rnnlib.ElmanNetwork(3, 4, 2, seed=0)
+    x = np.random.default_rng(0).standard_normal((7, 2, 3))
+    return net, x, lambda ys, t: rnnlib.mse_loss(ys, t)
+
+
+def test_tbptt_reports_target_shapes_in_the_whole_sequence_terms():
+    net, x, loss = _tbptt_setup()
+    with pytest.raises(ValueError, match=r"targets of shape \(7, 2, 3\) do not fit the model's "
+                                         r"outputs, \(7, 2, 2\) over the whole sequence"):
+        rnnlib.truncated_bptt(net, loss, x, np.zeros((7, 2, 3)), k=2)
+
+
+@pytest.mark.parametrize("T_targets", [9, 5])
+def test_tbptt_refuses_targets_of_another_length(T_targets):
+    net, x, loss = _tbptt_setup()
+    with pytest.raises(ValueError, match=rf"targets has {T_targets} steps .* but x has 7"):
+        rnnlib.truncated_bptt(net, loss, x, np.zeros((T_targets, 2, 2)), k=3)
+
+
+def test_tbptt_with_k_at_least_T_is_full_bptt():
+    net, x, loss = _tbptt_setup()
+    y = np.random.default_rng(1).standard_normal((7, 2, 2))
+    total, grads, _ = rnnlib.truncated_bptt(net, loss, x, y, k=7)
+    ys, _, cache = net.forward(x)
+    full_loss, dys = loss(ys, y)
+    full = net.backward(dys, cache)[2]
+    assert total == pytest.approx(full_loss)
+    for key in full:
+        np.testing.assert_allclose(grads[key], full[key], rtol=1e-12)
+
+
+def test_elman_network_is_a_class_and_a_recurrent_network():
+    net = rnnlib.ElmanNetwork(3, 4, 2, many_to_one=True, seed=0)
+    assert isinstance(net, rnnlib.ElmanNetwork) and isinstance(net, rnnlib.RecurrentNetwork)
+    rng = np.random.default_rng(0)                 # the same draws, in the same order
+    same = rnnlib.RecurrentNetwork(rnnlib.RNN(3, 4, seed=rng), rnnlib.Linear(4, 2, seed=rng),
+                                   many_to_one=True)
+    for k in net.params:
+        np.testing.assert_array_equal(net.params[k], same.params[k])
+    assert type(net.with_params(net.params)) is rnnlib.ElmanNetwork

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,13 +22,25 @@ from rnnlib.data import (
     copy_task,
     copy_task_baseline,
     forecasting_windows,
-    generate_corpus,
     jumble,
     proverb_order_task,
     river_levels,
 )
 
 FAST = settings(max_examples=40, deadline=None)
+
+
+def _load_make_corpus():
+    """scripts/make_corpus.py, the generator of the shipped corpus (not part of the library)."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "make_corpus.py"
+    spec = importlib.util.spec_from_file_location("make_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_corpus = _load_make_corpus()
+generate_corpus = make_corpus.generate_corpus
 
 # Every seeded generator, called with small arguments; each returns a tuple of outputs.
 SEEDED = {
@@ -248,6 +262,26 @@ def test_forecasting_windows_bad_arguments():
 
 def test_shipped_corpus_is_exactly_what_the_generator_makes():
     assert char_corpus() == generate_corpus()
+    assert make_corpus.main([]) == 0                       # the script's own check agrees
+
+
+def test_make_corpus_writes_only_its_own_file(tmp_path):
+    out = tmp_path / "corpus.txt"
+    assert make_corpus.main(["--write", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == char_corpus()
+    assert make_corpus.main(["--write", "--out", str(out)]) == 0     # its own output: replaced
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    assert make_corpus.main(["--write", "--out", str(notes)]) == 2   # someone else's: refused
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    assert make_corpus.main(["--out", str(notes)]) == 1              # check mode: differs
+
+
+def test_the_old_name_rnnlib_data_generate_corpus_still_works():
+    import rnnlib.data
+    assert rnnlib.data.generate_corpus(seed=2, n_chars=300) == generate_corpus(seed=2, n_chars=300)
+    with pytest.raises(AttributeError):
+        rnnlib.data.no_such_name  # noqa: B018
 
 
 def test_corpus_size_and_content():

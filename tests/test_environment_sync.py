@@ -128,9 +128,11 @@ def test_installs_the_course_package(env):
 
 
 def test_parser_reads_nested_and_flat_lists():
-    text = "name: x  # comment\nchannels:\n- conda-forge\ndependencies:\n  - 'numpy >=1.24'\n  - pip:\n    - -e .\n  - pip\n"
+    text = ("name: x  # comment\nchannels:\n- conda-forge\ndependencies:\n"
+            "  - 'numpy >=1.24'\n  - pip:\n    - -e .\n  - pip\n")
     assert parse_simple_yaml(text) == {
-        "name": "x", "channels": ["conda-forge"], "dependencies": ["numpy >=1.24", {"pip": ["-e ."]}, "pip"]}
+        "name": "x", "channels": ["conda-forge"],
+        "dependencies": ["numpy >=1.24", {"pip": ["-e ."]}, "pip"]}
     for bad in ("dependencies: [numpy, pip]\n", "dependencies:\n  nested: 1\n", "- numpy\n"):
         with pytest.raises(ValueError):
             parse_simple_yaml(bad)

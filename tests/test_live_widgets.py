@@ -246,3 +246,74 @@ def test_the_background_is_redrawn_when_an_axis_moves():
     fresh.ax.set_ylim(0, 10)
     assert differing(rgba, render_rgba(fresh.fig)) < BLIT_TOLERANCE
     assert differing(rgba, render_rgba(LinePlot().draw(compute(1.0, 1), a=1.0, p=1)[0])) > 0.01
+
+
+# -- the course's widgets: every frame is the complete figure for its values -------------------
+
+def _sampler():
+    from rnnlib.demos import language_model as lm
+    from rnnlib.widgets.language_model import sampling_widget
+    vocab = lm.load_corpus().vocab
+    models = {cell: lm.make_model(cell, vocab.size, 12, seed=3) for cell in ("rnn", "lstm")}
+    return sampling_widget(models, vocab, length=20)
+
+
+def _course_cases():
+    from rnnlib.widgets import architectures as warch
+    from rnnlib.widgets import bptt as wbptt
+    from rnnlib.widgets import clipping as wclip
+    from rnnlib.widgets import gates as wgates
+    from rnnlib.widgets import gradients as wgrad
+    from rnnlib.widgets import unfolding as wunf
+    return {
+        "unfolding.sharing_cost_widget": (wunf.sharing_cost_widget, [
+            {"T": 150}, {"H": 40}, {"H": 1}, {"T": 1}, {"H": 64, "T": 200}, {"T": 21}]),
+        "architectures.architecture_explorer": (warch.architecture_explorer, [
+            {"H": 20}, {"T_x": 7}, {"D": 9}, {"kind": "encoder-decoder"}, {"T_y": 5},
+            {"cell": "LSTM", "O": 4}, {"kind": "stacked", "H": 3}, {"T_x": 2},
+            {"kind": "bidirectional"}, {"H": 64}]),
+        "bptt.loss_placement_widget": (wbptt.loss_placement_widget, [
+            {"rho": 1.2}, {"k": 3}, {"rho": 0.5}, {"loss_4": False}, {"k": 10},
+            {"loss_10": False, "k": 4}, {"rho": 1.5}]),
+        "clipping.cliff_widget": (wclip.cliff_widget, [
+            {"max_norm": 0.5}, {"lr": 0.7}, {"max_norm": 20.0}, {"lr": 0.01}, {"max_norm": 0.5},
+            {"lr": 1.0, "max_norm": 0.05}, {"lr": 0.2, "max_norm": 1.0}]),
+        "gates.gate_widget": (wgates.gate_widget, [
+            {"f": 0.97}, {"r": 0.7}, {"z": 0.5}, {"i": 0.01}, {"o": 0.99}, {"f": 0.01}]),
+        "language_model.sampling_widget": (_sampler, [
+            {"temperature": 1.5}, {"temperature": 0.0}, {"model": "rnn"}, {"prime": "The rain"},
+            {"temperature": 0.35}]),
+        "unfolding.unfolding_widget": (wunf.unfolding_widget, [
+            {"w": 0.95}, {"w": 1.5}, {"nonlinearity": "linear"}, {"T": 12}, {"w": 0.0},
+            {"nonlinearity": "relu", "w": 1.2}, {"T": 1}, {"T": 5, "nonlinearity": "sigmoid"}]),
+        "gradients.gradient_decay_widget": (wgrad.gradient_decay_widget, [
+            {"w": 1.2}, {"w": 0.7}, {"T": 200}, {"w": 2.0}, {"nonlinearity": "tanh"},
+            {"w": 0.5, "nonlinearity": "relu"}, {"T": 3}, {"w": 1.0, "nonlinearity": "linear"}]),
+    }
+
+
+COURSE_CASES = _course_cases()
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_CASES))
+def test_course_widget_frames_show_the_complete_figure(name):
+    """Drive a widget through settings that move its axes, legend and marks; after each, the
+    frame it shows (drawn by blitting on a figure built once) must be the figure ``draw``
+    builds from scratch for the same values, and a new setting must give a new picture."""
+    import contextlib
+    import io as _io
+    factory, settings = COURSE_CASES[name]
+    with contextlib.redirect_stdout(_io.StringIO()):
+        live = factory()
+        live.update()
+    previous = live.image.value
+    for setting in settings:
+        for control, value in setting.items():
+            live.controls[control].value = value
+        values = live.current_values()
+        fig, alt = live.draw(live.compute(**values), **values)
+        assert live.alt == alt, setting
+        shown, full = decode(live.image.value), decode(figure_png(fig))
+        assert differing(shown, full) < BLIT_TOLERANCE, (setting, differing(shown, full))
+        assert live.image.value != previous, setting
+        previous = live.image.value

@@ -6,22 +6,21 @@ Every widget number is checked against rnnlib computed directly, not against sto
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import pathlib
 
 import numpy as np
 import pytest
-
-import rnnlib
-import inspect
-
 from exercise_support import (
     assert_each_status,
     assert_names_mistake,
     assert_never_raises,
     first_output,
 )
+
+import rnnlib
 from rnnlib import analysis, cells
 from rnnlib.demos import bptt as dbptt
 from rnnlib.demos import unfolding as dunf
@@ -421,18 +420,19 @@ def test_loss_placement_widget_without_any_loss():
     ("unfolding.unfolding_widget", "w", [0.8, 0.7, 0.95, 1.1, 0.9]),
     ("bptt.loss_placement_widget", "rho", [0.8, 1.0, 1.2, 0.5, 0.9]),
 ])
-def test_widget_callbacks_are_fast(factory, control, values):
-    """A loose bound (machines are shared): a redraw in well under half a second."""
+def test_widget_callbacks_redraw_and_time_themselves(factory, control, values):
+    """Every control change redraws once and records how long it took. Whether that is fast
+    enough is the benchmark's verdict (course.py measure), not a test's: no wall-clock bound."""
     import importlib
     module, name = factory.split(".")
     make = getattr(importlib.import_module(f"rnnlib.widgets.{module}"), name)
     with quiet():
         live = make()
-        times = []
         for v in values:
+            before = live.seconds
             live.controls[control].value = v
-            times.append(live.seconds)
-    assert np.median(times) < 0.5
+            assert live.controls[control].value == v
+            assert np.isfinite(live.seconds) and live.seconds > 0 and live.seconds is not before
 
 
 # =============================================================================================
@@ -462,13 +462,8 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-def _article_answer(change):
-    return lambda U, W, V, b, c: change(ex_unf.solution_from_article(U, W, V, b, c), U, W, V, b, c)
-
-
 SLIPS = [   # (check, learner's answer with the slip, the words that name it)
-    *[(ex_unf.check_from_article, _article_answer(change), why)
-      for change, why in ex_unf._ARTICLE_SLIPS],
+    *[(ex_unf.check_from_article, slip, why) for slip, why in ex_unf._ARTICLE_SLIPS],
     *[(ex_unf.check_count_parameters, slip, why) for slip, why in ex_unf._COUNT_MISTAKES],
     *[(ex_unf.check_rnn_forward, slip, why) for slip, why in ex_unf._FORWARD_MISTAKES],
     *[(ex_unf.check_jordan_step, slip, why) for slip, why in ex_unf._JORDAN_MISTAKES],
@@ -893,3 +888,21 @@ def test_notebooks_end_with_references_and_use_the_course_notation(name):
         assert old not in markdown, old          # φ is the activation, e_t the output gradient
     assert "seed 00" not in markdown.lower()
 
+
+
+def test_checks_and_predictions_log_their_verdicts_for_grading(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv("RNNLIB_GRADE_LOG", str(log))
+    ex_bptt.check_bptt(ex_bptt.solution_bptt)
+    ex_bptt.check_truncated_reach(lambda T, k, i: (np.arange(1, T + 1) <= i).astype(float))
+    fb.run_check("quiet one", ex_bptt.solution_bptt, ex_bptt._reference_bptt,
+                 ex_bptt._bptt_cases(), quiet=True)                    # not printed: not logged
+    predict("a number", None, 1.0)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"exercise": "bptt", "status": "passed", "passed": True},
+                     {"exercise": "truncated_reach", "status": "wrong", "passed": False},
+                     {"exercise": "prediction · a number", "status": "not attempted",
+                      "passed": False}]
+    monkeypatch.setenv("RNNLIB_GRADE_LOG", str(tmp_path / "no" / "such" / "folder" / "x"))
+    assert ex_bptt.check_bptt(ex_bptt.solution_bptt).passed      # an unwritable log is ignored
+    capsys.readouterr()

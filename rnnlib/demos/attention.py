@@ -165,26 +165,39 @@ class AttentionSeq2Seq:
             grads["encoder." + k] += v
         return grads
 
+    def start_decoding(self, x):
+        """Encode ``x: (S, B, V_in)``; returns (encoder states (S, B, H), the decoder's first
+        state s_0 (B, H), the first inputs: the start symbol (B,))."""
+        enc_hs, state, _ = self.encoder.forward(x)
+        return enc_hs, state, np.full(x.shape[1], self.start)
+
+    def decoder_step(self, enc_hs, state, prev):
+        """One decoding step from state s_{t-1} (B, H) and the previous symbols ``prev`` (B,).
+
+        Returns log-probabilities of the next symbol (B, O), the new state (B, H) and the
+        attention weights (S, B) (zeros without attention)."""
+        context, alpha, _ = self._context(state, enc_hs)
+        inp = np.concatenate([np.eye(self.n_out + 1)[prev], context], axis=1)
+        p = self.decoder.params
+        state, _ = gru_step_forward(inp, state, p["weight_ih"], p["weight_hh"],
+                                    p["bias_ih"], p["bias_hh"])
+        logits, _ = self.head.forward(np.concatenate([state, context], axis=1))
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        if alpha is None:
+            alpha = np.zeros(enc_hs.shape[:2])
+        return log_probs, state, alpha
+
     def generate(self, x, T_y):
         """Greedy decoding: each step's most likely symbol is fed back in. x: (S, B, V_in).
 
         Returns ids (T_y, B) and the attention weights (T_y, S, B)."""
-        enc_hs, state, _ = self.encoder.forward(x)
-        B = x.shape[1]
-        prev = np.full(B, self.start)
-        eye = np.eye(self.n_out + 1)
-        p = self.decoder.params
-        out = np.empty((T_y, B), dtype=np.int64)
-        weights = np.zeros((T_y, x.shape[0], B))
+        enc_hs, state, prev = self.start_decoding(x)
+        out = np.empty((T_y, x.shape[1]), dtype=np.int64)
+        weights = np.zeros((T_y, x.shape[0], x.shape[1]))
         for t in range(T_y):
-            context, alpha, _ = self._context(state, enc_hs)
-            inp = np.concatenate([eye[prev], context], axis=1)
-            state, _ = gru_step_forward(inp, state, p["weight_ih"], p["weight_hh"],
-                                        p["bias_ih"], p["bias_hh"])
-            logits, _ = self.head.forward(np.concatenate([state, context], axis=1))
-            prev = out[t] = np.argmax(logits, axis=-1)
-            if alpha is not None:
-                weights[t] = alpha
+            log_probs, state, weights[t] = self.decoder_step(enc_hs, state, prev)
+            prev = out[t] = np.argmax(log_probs, axis=-1)
         return out, weights
 
 

@@ -5,9 +5,16 @@ runs :meth:`rnnlib.RNN.backward`); nothing is computed by a closed formula excep
 reference lines the figures draw next to the measured curves (:math:`|w|^{T-t}`,
 :math:`\rho^{T-t}`), which are labelled as formulas.
 
-Course notation: :math:`h_t = f(W_{hh} h_{t-1} + W_{xh} x_t + b_h)`,
-:math:`\delta_t = \partial L / \partial h_t`, and for a loss on the last step only,
-:math:`\delta_t = \big(\prod_{k=t+1}^{T} \operatorname{diag}(f'(a_k))\, W_{hh}\big)^{\top} \delta_T`.
+Course notation: :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`, :math:`h_t = \varphi(a_t)`,
+:math:`\delta_t = \partial L / \partial h_t`, and for a loss on the last step only
+
+.. math::
+    \delta_t = W_{hh}^\top \operatorname{diag}(\varphi'(a_{t+1}))\, W_{hh}^\top
+    \operatorname{diag}(\varphi'(a_{t+2})) \cdots W_{hh}^\top \operatorname{diag}(\varphi'(a_T))\,
+    \delta_T,
+
+the transpose of the Jacobian :math:`\partial h_T/\partial h_t = \operatorname{diag}(\varphi'(a_T))
+W_{hh} \cdots \operatorname{diag}(\varphi'(a_{t+1})) W_{hh}` (factors in descending k).
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ from .. import _checks, analysis
 from ..layers import RNN
 
 __all__ = [
-    "scalar_decay", "seed_003_table", "overflow_then_nan", "unit_vector", "matrix_gradient_norms",
-    "jacobian_norms", "non_normal_growth", "orthogonal_gradient_ratio", "tanh_derivative_table",
+    "scalar_decay", "lecture_notes_table", "overflow_then_nan", "unit_vector",
+    "matrix_gradient_norms", "saturating_pair", "pair_matrix", "jacobian_norms",
+    "non_normal_growth", "orthogonal_gradient_ratio", "tanh_derivative_table",
 ]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)      # about 3.4e38
@@ -28,7 +36,7 @@ FLOAT32_TINY = float(np.finfo(np.float32).tiny)    # about 1.2e-38, the smallest
 
 
 # ---------------------------------------------------------------------------------------------
-# One unit: the seed's w = 1.1 / 0.9 example
+# One unit: the lecture notes' w = 1.1 / 0.9 example
 
 
 def scalar_decay(w, T, nonlinearity="linear"):
@@ -72,8 +80,8 @@ def scalar_decay(w, T, nonlinearity="linear"):
     }
 
 
-def seed_003_table(ws=(1.1, 0.9), steps=(50, 65)):
-    """Seed 003's numbers, checked: the gradient ``k`` steps back for each w, by BPTT.
+def lecture_notes_table(ws=(1.1, 0.9), steps=(50, 65)):
+    """The lecture notes' numbers, checked: the gradient ``k`` steps back for each w, by BPTT.
 
     Returns:
         list of dicts with ``w``, ``steps``, ``bptt`` (from rnnlib) and ``power`` (w ** steps,
@@ -140,11 +148,12 @@ def _demo_layer(W, nonlinearity, seed):
     return layer
 
 
-def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=100, seed=0):
+def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=100, seed=0,
+                          bias=0.0):
     r"""||dL/dh_t|| for an H-unit RNN whose random W_hh has spectral radius ``rho``.
 
     The network: W_hh from :func:`rnnlib.analysis.random_recurrent_matrix` (the same random
-    matrix, rescaled, for every ``rho``), input weights N(0, 1), zero biases, one input feature
+    matrix, rescaled, for every ``rho``), input weights N(0, 1), the bias ``bias`` on every unit, one input feature
     x_t ~ ``input_scale`` * N(0, 1), h_0 ~ 0.1 * N(0, 1), all seeded. The loss is
     L = u . h_T for a fixed unit vector u, so ||dL/dh_T|| = 1 and the curve shows how the
     gradient grows or shrinks on its way back.
@@ -153,12 +162,15 @@ def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=1
         dict with ``t`` (T,) steps 1..T; ``norms`` (T,) ||dL/dh_t|| by BPTT
         (:func:`rnnlib.analysis.gradient_norms`); ``rho`` and ``sigma``: spectral radius and
         largest singular value of W_hh; ``guide`` (T,) rho^(T-t); ``mean_fprime``: the average
-        of f'(a_t) over all units and steps (1 for a linear unit); ``ratio``: ||dL/dh_1||,
-        the gradient T - 1 steps back; ``hs`` (T, H) the hidden states.
+        of phi'(a_t) over all units and steps (1 for a linear unit); ``ratio``: ||dL/dh_1||,
+        the gradient T - 1 steps back; ``hs`` (T, H) the hidden states; ``fprime_first`` (H,)
+        phi'(a_1) and ``jacobian_rho``, the spectral radius of diag(phi'(a_1)) W_hh, the
+        Jacobian of the first step; ``network`` = "random".
     """
     T = _checks.check_positive_int(T, "T")
     W = analysis.random_recurrent_matrix(H, rho, seed=seed)
     layer = _demo_layer(W, nonlinearity, seed)
+    layer.params["bias_ih"][...] = bias
     rng = np.random.default_rng(seed + 2)
     x = input_scale * rng.standard_normal((T, 1, 1))
     h0 = 0.1 * rng.standard_normal((1, H))
@@ -166,15 +178,94 @@ def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=1
     dhs[-1, 0] = unit_vector(H, seed)
     norms = analysis.gradient_norms(layer, x, dhs, h0)
     hs, _, _ = layer.forward(x, h0)
+    return _norms_result(W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias,
+                         network="random")
+
+
+def _norms_result(W, rho, hs, norms, nonlinearity, input_scale, bias, network):
+    """The dict both networks of the spectral-radius widget return (see
+    :func:`matrix_gradient_norms`)."""
     from ..cells import NONLINEARITIES
-    fprime = NONLINEARITIES[nonlinearity][1](hs)
+    fprime = NONLINEARITIES[nonlinearity][1](hs)                  # phi'(a_t), (T, H)
+    T = hs.shape[0]
     t = np.arange(1, T + 1)
     with np.errstate(over="ignore", under="ignore"):
-        guide = float(rho) ** (T - t).astype(np.float64)
+        guide = rho ** (T - t).astype(np.float64)
+    first = fprime[0][:, None] * W                                 # diag(phi'(a_1)) W_hh
     return {"t": t, "norms": norms, "rho": analysis.spectral_radius(W),
             "sigma": analysis.largest_singular_value(W), "guide": guide,
-            "mean_fprime": float(fprime.mean()), "ratio": float(norms[0]), "hs": hs[:, 0, :],
-            "nonlinearity": nonlinearity, "input_scale": float(input_scale), "T": T, "H": H}
+            "mean_fprime": float(fprime.mean()), "ratio": float(norms[0]), "hs": hs,
+            "fprime_first": fprime[0], "jacobian_rho": analysis.spectral_radius(first),
+            "nonlinearity": nonlinearity, "input_scale": float(input_scale),
+            "bias": float(bias), "T": T, "H": W.shape[0], "network": network}
+
+
+#: the two-unit example of saturation making a gradient explode: W_hh = [[-d, b], [c, d]] with
+#: c chosen so that both eigenvalues have modulus ``rho``
+PAIR = {"d": 1.27, "b": 5.7, "rho": 0.73}
+
+
+def pair_matrix(rho=PAIR["rho"]):
+    r"""The recurrent matrix of :func:`saturating_pair`: :math:`\begin{pmatrix}-d & b\\ c & d
+    \end{pmatrix}` with :math:`c = (\rho_0^2 - d^2)/b`, whose eigenvalues are
+    :math:`\pm\rho_0` (``PAIR``: d = 1.27, b = 5.7, :math:`\rho_0` = 0.73), rescaled to spectral
+    radius ``rho``."""
+    d, b, rho0 = PAIR["d"], PAIR["b"], PAIR["rho"]
+    c = (rho0 ** 2 - d ** 2) / b
+    return (float(rho) / rho0) * np.array([[-d, b], [c, d]])
+
+
+def _resting_value(w, bias, nonlinearity):
+    """The h with h = phi(w h + bias), for w < 0 (a unique root): closed form for a linear unit,
+    bisection on tanh's range otherwise."""
+    if nonlinearity == "linear":
+        return bias / (1.0 - w)
+    lo, hi = -1.0, 1.0                         # h - tanh(w h + bias) rises from < 0 to > 0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if mid - np.tanh(w * mid + bias) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def saturating_pair(rho=PAIR["rho"], bias=5.0, nonlinearity="tanh", input_scale=0.0, T=100,
+                    seed=0):
+    r"""A two-unit RNN whose gradient explodes *because* one unit saturates, although
+    :math:`\rho(W_{hh}) < 1`.
+
+    W_hh = :func:`pair_matrix` (eigenvalues :math:`\pm\rho`, largest singular value 5.98 at
+    rho = 0.73). Unit 1 gets the bias ``bias``, which pins it near tanh's flat top, so its
+    slope :math:`\varphi'(a_1)` is close to 0; unit 2's bias cancels unit 1's pull on it, so
+    unit 2 rests at 0, where tanh is steepest (:math:`\varphi' = 1`); h_0 is that resting
+    state. The Jacobian of every step is then
+    :math:`\operatorname{diag}(\varphi'(a_t)) W_{hh} \approx \begin{pmatrix}0 & 0\\ c & d
+    \end{pmatrix}`, whose spectral radius is about d = 1.27 > 1: the saturated unit has taken
+    its cancelling self-loop out of the product. The input (one feature, N(0, 1) times
+    ``input_scale``) feeds unit 2 only: any input nudges unit 2 off its resting point into
+    tanh's flat parts, and the growth stops (forward and backward share the Jacobian, so a
+    resting point whose gradients explode is an unstable one).
+
+    Returns:
+        the dict of :func:`matrix_gradient_norms`, with ``network`` = "pair".
+    """
+    T = _checks.check_positive_int(T, "T")
+    W = pair_matrix(rho)
+    layer = RNN(1, 2, nonlinearity=nonlinearity, seed=0)
+    layer.params["weight_hh"][...] = W
+    layer.params["weight_ih"][...] = [[0.0], [1.0]]
+    layer.params["bias_hh"][...] = 0.0
+    h1 = _resting_value(W[0, 0], bias, nonlinearity)
+    layer.params["bias_ih"][...] = [bias, -W[1, 0] * h1]
+    x = input_scale * np.random.default_rng(seed).standard_normal((T, 1, 1))
+    h0 = np.array([[h1, 0.0]])
+    dhs = np.zeros((T, 1, 2))
+    dhs[-1, 0] = [0.0, 1.0]                    # L = h_T of unit 2: ||dL/dh_T|| = 1
+    norms = analysis.gradient_norms(layer, x, dhs, h0)
+    hs, _, _ = layer.forward(x, h0)
+    return _norms_result(W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias,
+                         network="pair")
 
 
 def jacobian_norms(W, T):
@@ -227,7 +318,7 @@ def orthogonal_gradient_ratio(H=32, T=100, seed=0):
 
 
 def tanh_derivative_table(a_values=(0.0, 0.5, 1.0, 2.0, 3.0, 5.0)):
-    """f'(a) = 1 - tanh(a)^2 at a few pre-activations, through rnnlib's own derivative."""
+    """phi'(a) = 1 - tanh(a)^2 at a few pre-activations, through rnnlib's own derivative."""
     from ..cells import NONLINEARITIES
     f, fprime = NONLINEARITIES["tanh"]
     a = np.asarray(a_values, dtype=np.float64)

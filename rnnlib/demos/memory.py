@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import data
-from ..layers import GRU, LSTM, RNN
+from ..cell_registry import CELL_LABELS, cell_label, cell_layer
 from ..losses import mse_loss, softmax_cross_entropy
 from ..networks import Linear, RecurrentNetwork
 from ..optim import Adam, clip_grad_norm
 
-#: the three cells the notebook compares, by the names the widget shows
-CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
+#: the three cells the notebook compares, by the labels the notebook and the widget show
+#: ("RNN", "LSTM", "GRU"), read from the core's registry (:mod:`rnnlib.cell_registry`)
+CELLS = {CELL_LABELS[name]: cell_layer(name) for name in ("rnn", "lstm", "gru")}
 TASKS = ("adding", "copy")
 #: the copy task's size in the notebook: 3 symbols to remember, each one of 4; the sequence
 #: length T sets the delay, T = 2 * COPY_LENGTH + delay + 1
@@ -41,6 +42,9 @@ COPY_SYMBOLS, COPY_LENGTH = 4, 3
 #: a run counts as having solved the adding problem when its held-out MSE falls below this
 #: fraction of the baseline (0.1 * 1/6 = 0.0167: the sum is right to about +-0.13)
 SOLVED_FRACTION = 0.1
+#: a held-out loss above this fraction of the baseline counts as "at the baseline" (a model that
+#: has learned nothing about the sequence lands within a few per cent of it)
+AT_BASELINE_FRACTION = 0.95
 
 
 def copy_delay(T: int) -> int:
@@ -79,18 +83,18 @@ def make_model(cell: str, task: str, hidden_size: int, seed, forget_bias: float 
             to this value, so that f = sigma(forget_bias) at the start. None keeps PyTorch's
             initialisation.
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {list(CELLS)}, got {cell!r}")
+    layer_class = cell_layer(cell)          # "RNN", "rnn", ...: a clear ValueError for others
     rng = np.random.default_rng(seed)
-    D, O = (2, 1) if task == "adding" else (COPY_SYMBOLS + 2, COPY_SYMBOLS + 2)
-    layer = CELLS[cell](D, hidden_size, seed=rng)
+    D, n_out = (2, 1) if task == "adding" else (COPY_SYMBOLS + 2, COPY_SYMBOLS + 2)
+    layer = layer_class(D, hidden_size, seed=rng)
     if forget_bias is not None:
-        if cell != "LSTM":
+        if cell_label(cell) != "LSTM":
             raise ValueError("forget_bias applies to an LSTM only")
         H = hidden_size
         layer.params["bias_ih"][H:2 * H] = forget_bias
         layer.params["bias_hh"][H:2 * H] = 0.0
-    return RecurrentNetwork(layer, Linear(hidden_size, O, seed=rng), many_to_one=task == "adding")
+    return RecurrentNetwork(layer, Linear(hidden_size, n_out, seed=rng),
+                            many_to_one=task == "adding")
 
 
 @dataclass
@@ -255,7 +259,7 @@ class Trainer:
     def first_solved_step(self, fraction=SOLVED_FRACTION):
         """The first evaluation step whose held-out loss is below ``fraction`` of the baseline,
         or -1 if none is."""
-        for s, v in zip(self.history.eval_step, self.history.eval_loss):
+        for s, v in zip(self.history.eval_step, self.history.eval_loss, strict=True):
             if v < fraction * self.baseline:
                 return int(s)
         return -1
@@ -274,29 +278,65 @@ class Trainer:
 
 
 def train_grid(cells, lengths, steps, hidden_size=16, task="adding", print_every=None,
-               **kwargs) -> dict:
+               announce=False, **kwargs) -> dict:
     """Train one :class:`Trainer` per (cell, T), lengths outer, cells inner, for ``steps``
     steps each. Returns {(task, cell, T, hidden_size): trainer}, the keys the training widget
-    uses."""
+    uses.
+
+    ``print_every`` prints each run's progress lines (with losses, see :meth:`Trainer.run`);
+    ``announce`` prints one line without numbers as each run finishes, so that the output is
+    the same on every machine."""
     trainers = {}
     for T in lengths:
         for cell in cells:
             tr = Trainer(cell=cell, T=T, hidden_size=hidden_size, task=task, **kwargs)
             tr.run(steps, print_every=print_every)
+            if announce:
+                print(f"trained {tr.name} for {tr.steps_done} steps")
             trainers[(task, cell, T, hidden_size)] = tr
     return trainers
 
 
-def results_table(trainers, fraction=SOLVED_FRACTION) -> str:
-    """A text table, one row per run: its final and best held-out loss, the baseline, the first
-    step at which the held-out loss was below ``fraction`` x baseline, and whether the final
-    held-out loss is (the run counts as solved)."""
+def verdict(trainer, fraction=SOLVED_FRACTION) -> str:
+    """Where a run's latest held-out loss lies, in words that do not depend on the last digits
+    of a floating-point sum: "below 0.1 × baseline" (solved), "below the baseline" (learned
+    part of the task) or "at the baseline" (learned nothing about the sequence; above
+    :data:`AT_BASELINE_FRACTION` x baseline)."""
+    ratio = trainer.final_eval() / trainer.baseline
+    if ratio < fraction:
+        return f"below {fraction:g} × baseline"
+    if ratio < AT_BASELINE_FRACTION:
+        return "below the baseline"
+    return "at the baseline"
+
+
+def _label(trainer) -> str:
+    return trainer.cell + ("+fb" if trainer.forget_bias is not None else "")
+
+
+def results_table(trainers, fraction=SOLVED_FRACTION, losses=False) -> str:
+    """A text table, one row per run, with the run's :func:`verdict` and whether it counts as
+    solved (its final held-out loss below ``fraction`` x baseline).
+
+    A training run follows the path of its floating-point sums, and another CPU, BLAS library
+    or thread count changes the last bits of those sums; over hundreds of steps the losses'
+    printed digits move. The default table therefore states verdicts only, which hold on any
+    machine while the runs tell the same story. ``losses=True`` adds the final and best
+    held-out loss, the baseline and the first evaluation step below ``fraction`` x baseline
+    (for scripts and for exploring on one machine)."""
+    runs = list(trainers.values()) if isinstance(trainers, dict) else list(trainers)
+    if not losses:
+        rows = [f"{'cell':<10}{'T':>4}{'H':>4}{'steps':>7}   {'held-out loss at the end':<26}"
+                f"solved?"]
+        for tr in runs:
+            rows.append(f"{_label(tr):<10}{tr.T:>4}{tr.hidden_size:>4}{tr.steps_done:>7}   "
+                        f"{verdict(tr, fraction):<26}{'yes' if tr.solved(fraction) else 'no'}")
+        return "\n".join(rows)
     rows = [f"{'cell':<10}{'T':>4}{'H':>4}{'steps':>7}{'final loss':>12}{'best loss':>11}"
             f"{'baseline':>10}{'first below':>13}   solved?"]
-    for tr in trainers.values() if isinstance(trainers, dict) else trainers:
+    for tr in runs:
         first = tr.first_solved_step(fraction)
-        label = tr.cell + ("+fb" if tr.forget_bias is not None else "")
-        rows.append(f"{label:<10}{tr.T:>4}{tr.hidden_size:>4}{tr.steps_done:>7}"
+        rows.append(f"{_label(tr):<10}{tr.T:>4}{tr.hidden_size:>4}{tr.steps_done:>7}"
                     f"{tr.final_eval():>12.4f}{tr.best_eval():>11.4f}{tr.baseline:>10.4f}"
                     f"{(str(first) if first >= 0 else '-'):>13}   "
                     f"{'yes' if tr.solved(fraction) else 'no'}")

@@ -183,7 +183,7 @@ def order_demo(words_a, words_b, D=8, H=16, seed=0):
     ha, _, _ = layer.forward(xa)
     hb, _, _ = layer.forward(xb)
     distance = np.linalg.norm((ha - hb)[:, 0, :], axis=1)
-    diffs = [t for t, (a, b) in enumerate(zip(words_a, words_b)) if a != b]
+    diffs = [t for t, (a, b) in enumerate(zip(words_a, words_b, strict=False)) if a != b]
     # the order-blind summary: mean word vector, summed in sorted word order so that the same
     # bag of words gives exactly the same floats
     bag_a = embed_words(sorted(words_a), D).mean(axis=0)

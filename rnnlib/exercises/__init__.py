@@ -5,10 +5,10 @@ Checks
     Each ``check_*`` function runs the learner's function on fresh inputs, compares it with a
     reference solution and prints specific, friendly feedback. It never raises: a wrong shape, an
     exception inside the learner's code, a NaN, a missing ``return``, an answer that runs too
-    long (each check allows ``rnnlib.exercises._feedback.TIME_LIMIT`` seconds, 10 by
-    default, or ``RNNLIB_CHECK_TIME_LIMIT`` from the environment), float32 or torch answers each get their own
-    message. An answer in float32 passes at float32 precision, and the check says that precision
-    is the only difference.
+    long (each check allows ``rnnlib.exercises._feedback.TIME_LIMIT`` seconds, 10 by default,
+    or ``RNNLIB_CHECK_TIME_LIMIT`` from the environment), float32 or torch answers each get
+    their own message. An answer in float32 passes at float32 precision, and the check says
+    that precision is the only difference.
 
 Hints in three levels
     A failed check prints the first hint, the idea, and says how to ask for more::

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import inspect
+import json
 import math
 import os
 import signal
@@ -38,6 +39,7 @@ import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
+
 
 def _time_limit_from_environment(default=10.0):
     try:
@@ -97,6 +99,21 @@ class AnswerError(Exception):
 # Small, safe helpers
 
 
+def _record(result: CheckResult) -> None:
+    """Append the verdict to the file named by ``RNNLIB_GRADE_LOG``, if set: one JSON line per
+    printed verdict, read by ``scripts/grade.py`` (a grading run sets it for each kernel)."""
+    path = os.environ.get("RNNLIB_GRADE_LOG")
+    if not path:
+        return
+    try:
+        line = json.dumps({"exercise": result.exercise, "status": result.status,
+                           "passed": bool(result.passed)}, ensure_ascii=False)
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(line + "\n")
+    except Exception:  # noqa: BLE001 - grading is a bonus: it never breaks a check
+        pass
+
+
 def _safe_str(obj, limit=300) -> str:
     """``str(obj)``, even when its ``__str__`` raises, shortened to ``limit`` characters."""
     try:
@@ -152,7 +169,7 @@ def known_mistakes(mistakes, rtol=1e-6, atol=1e-8):
                     np.shape(g) == np.shape(e)
                     and np.allclose(np.asarray(_to_numpy(g), dtype=float), e, rtol=rtol,
                                     atol=atol)
-                    for g, e in zip(got, expected)):
+                    for g, e in zip(got, expected, strict=False)):
                 return explanation
         return None
     return diagnose
@@ -387,8 +404,10 @@ def predict(name, guess, actual, *, rel_tol=None, choices=None, explain="") -> C
             text += "\n   " + textwrap.fill(_safe_str(explain, 2000), 95,
                                             subsequent_indent="   ")
         print(text)
-        return CheckResult(passed, status, text, int(status != "not attempted"),
-                           exercise=f"predict: {name}")
+        result = CheckResult(passed, status, text, int(status != "not attempted"),
+                             exercise=f"prediction · {name}")
+        _record(result)
+        return result
 
     try:
         if guess is None or guess is Ellipsis:
@@ -441,7 +460,7 @@ def predict(name, guess, actual, *, rel_tol=None, choices=None, explain="") -> C
     except Exception as exc:  # noqa: BLE001
         text = f"❌ prediction · {name}: could not compare ({_safe_str(exc)})."
         print(text)
-        return CheckResult(False, "error", text, 0, exercise=f"predict: {name}")
+        return CheckResult(False, "error", text, 0, exercise=f"prediction · {name}")
 
 
 # =============================================================================================
@@ -493,9 +512,11 @@ def run_check(name, learner_fn, reference_fn, cases, hint="", rtol=1e-6, atol=1e
             more = _more_help(check, len(hints) if hints else 0, bool(specific))
             if more:
                 text += f"\n   {more}"
+        result = CheckResult(passed, status, text, k, details, exercise=name)
         if not quiet:
             print(text)
-        return CheckResult(passed, status, text, k, details, exercise=name)
+            _record(result)
+        return result
 
     try:
         return _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagnose,
@@ -529,7 +550,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                       "needed (a loop over t inside the loop over t?).", k,
                       seconds=seconds)
 
-    for k, (args, expected) in enumerate(zip(cases, expected_all), start=1):
+    for k, (args, expected) in enumerate(zip(cases, expected_all, strict=False), start=1):
         before = _snapshot()
         start = time.perf_counter()
         outcome, got = None, None
@@ -577,7 +598,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                           f"{type(outcome).__name__}: {_safe_str(outcome)}{where} on test "
                           f"case {k}.", k, note=note)
 
-        def why():
+        def why(got_raw=got, args=args):
             """The diagnosis of a wrong or non-finite answer on this case, if any."""
             if diagnose is None:
                 return None
@@ -586,7 +607,6 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                     return diagnose(got_raw, copy.deepcopy(args))
             except BaseException:  # noqa: BLE001 - the diagnosis is a bonus: it never breaks
                 return None
-        got_raw = got
         if got is None:
             return report(False, "none", f"{name}: your function returned None. Did you forget "
                           "the `return` statement?", k, note=note)
@@ -595,7 +615,7 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
         if len(got) != len(expected):
             return report(False, "type", f"{name}: expected {len(expected)} return value(s) "
                           f"({', '.join(names)}), got {len(got)}.", k, note=note)
-        for label, g, e in zip(names, got, expected):
+        for label, g, e in zip(names, got, expected, strict=False):
             if isinstance(g, (str, bytes)):
                 return report(False, "type", f"{name}: {label} should be a number or an array "
                               f"of numbers, got the text {_safe_str(g, 60)!r}.", k, note=note)

@@ -272,20 +272,24 @@ def _reference_truncated_reach(T, k, i):
     return (np.abs(g).sum(axis=(1, 2)) > 0).astype(float)   # measured, not derived
 
 
+def _steps(T, first, last):
+    """(T,) floats: 1 for the steps first..last (1-based), else 0."""
+    t = np.arange(1, T + 1)
+    return ((t >= first) & (t <= last)).astype(float)
+
+
 _REACH_MISTAKES = [
-    (lambda T, k, i: ((np.arange(1, T + 1) > i - k) & (np.arange(1, T + 1) <= i)).astype(float),
+    (lambda T, k, i: _steps(T, i - k + 1, i),
      "this is a sliding window of the k steps before i. The chunks are fixed, [1..k], "
      "[k+1..2k], ...: the loss at step i reaches back only to the start of its own chunk, "
      "which can be fewer than k steps."),
-    (lambda T, k, i: (np.arange(1, T + 1) <= i).astype(float),
+    (lambda T, k, i: _steps(T, 1, i),
      "this is full BPTT: truncation stops the gradient at the start of the chunk that holds "
      "step i."),
-    (lambda T, k, i: ((np.arange(1, T + 1) >= (i // k) * k + 1)
-                      & (np.arange(1, T + 1) <= i)).astype(float),
+    (lambda T, k, i: _steps(T, (i // k) * k + 1, i),
      "the chunk's start is off by one: with steps counted from 1, step i lies in chunk "
      "(i - 1) // k, which starts at ((i - 1) // k) * k + 1."),
-    (lambda T, k, i: ((np.arange(1, T + 1) >= ((i - 1) // k) * k + 1)
-                      & (np.arange(1, T + 1) <= ((i - 1) // k + 1) * k)).astype(float),
+    (lambda T, k, i: _steps(T, ((i - 1) // k) * k + 1, ((i - 1) // k + 1) * k),
      "the loss at step i cannot reach later steps: the future does not influence it, so "
      "the reach ends at step i, not at the end of the chunk."),
 ]

@@ -7,7 +7,8 @@
 
 Each check runs the learner's function on fresh inputs, compares with the reference, and names
 the usual mistakes (bits instead of nats, a miscounted sequence length, the wrong block of rows,
-a bias counted twice, ...). ``solution(solution_copy_baseline)`` prints a reference solution.
+a bias counted twice, ...). Every check has three hint levels (:data:`HINTS`):
+``hint(ex.check_copy_baseline, 2)``; level 4 prints the reference solution.
 """
 
 from __future__ import annotations
@@ -19,8 +20,43 @@ import numpy as np
 
 from ._feedback import CheckResult, known_mistakes, run_check
 
-__all__ = ["check_copy_baseline", "check_forget_bias", "solution_copy_baseline",
+__all__ = ["HINTS", "check_copy_baseline", "check_forget_bias", "solution_copy_baseline",
            "solution_forget_bias"]
+
+
+#: three levels of help per exercise: the idea, the formula, a skeleton of the code
+HINTS = {
+    "check_copy_baseline": (
+        "A model with no memory still knows the layout of the sequence. Where the answer is "
+        "certain (every blank step) it loses nothing; on each answer step it can only guess "
+        "among the symbols. The baseline is the average loss over all T steps.",
+        """\
+        T        = length + delay + 1 + length        (symbols, blanks, go marker, answers)
+        loss     = 0 on the length + delay + 1 steps whose target is certain
+                   ln(n_symbols) on each of the length answer steps (a uniform guess, in nats)
+        baseline = length * ln(n_symbols) / T""",
+        """\
+        def copy_baseline(n_symbols, length, delay):
+            T = ...                                  # every step of the sequence
+            per_answer = math.log(...)               # natural log: nats
+            return ... / T"""),
+    "check_forget_bias": (
+        "An LSTM's gates are stacked in blocks of H rows in PyTorch's order i, f, g, o, so the "
+        "forget gate owns rows H:2H of each bias vector. The cell adds bias_ih and bias_hh, so "
+        "it is their sum that must equal the value. Change a copy; leave everything else alone.",
+        """\
+        forget-gate rows:   H:2H   (block 1 of i, f, g, o)
+        new bias_ih[H:2H] = value
+        new bias_hh[H:2H] = 0               so that bias_ih + bias_hh = value and f = σ(value + ...)
+        every other entry and both weight matrices unchanged""",
+        """\
+        def set_forget_bias(params, hidden_size, value):
+            H = hidden_size
+            new = {k: v.copy() for k, v in params.items()}
+            new["bias_ih"][...] = ...
+            new["bias_hh"][...] = ...
+            return new"""),
+}
 
 
 # ---- reference solutions ---------------------------------------------------------------------
@@ -61,19 +97,16 @@ _COPY_MISTAKES = [
 ]
 
 
-def _scalar_diagnose(name, fn, reference, cases, hint, mistakes) -> CheckResult:
-    return run_check(name, fn, reference, cases, hint=hint, output_names=["the baseline"],
+def _scalar_diagnose(name, fn, reference, cases, mistakes) -> CheckResult:
+    return run_check(name, fn, reference, cases, output_names=["the baseline"],
                      diagnose=known_mistakes(mistakes, atol=1e-12))
 
 
 def check_copy_baseline(fn) -> CheckResult:
     """Check ``fn(n_symbols, length, delay)`` against the reference on four settings."""
     cases = [(8, 5, 20), (4, 3, 18), (10, 1, 0), (3, 4, 50)]
-    return _scalar_diagnose(
-        "Copy-task baseline", fn, solution_copy_baseline, cases,
-        hint="average the loss over all T = 2 * length + delay + 1 steps: 0 on every step the "
-             "layout predicts (blanks), ln(n_symbols) on each of the `length` answer steps.",
-        mistakes=_COPY_MISTAKES)
+    return _scalar_diagnose("Copy-task baseline", fn, solution_copy_baseline, cases,
+                            mistakes=_COPY_MISTAKES)
 
 
 # ---- exercise 2: the forget-gate bias --------------------------------------------------------
@@ -110,6 +143,21 @@ def check_forget_bias(fn, seed=0) -> CheckResult:
     """Check ``fn(params, hidden_size, value) -> params``: the forget gate's total bias
     (bias_ih + bias_hh, rows H:2H) equals ``value``; every other number is unchanged."""
     cases = _forget_bias_cases(seed)
+    name = "Forget-gate bias"
+    if not callable(fn):
+        return run_check(name, fn, None, cases)          # explains "not a function"
+    try:        # a dict with keys missing gets its own message (run_check would see a dict)
+        with np.errstate(all="ignore"):
+            first = fn(*copy.deepcopy(cases[0]))
+    except BaseException:  # noqa: BLE001 - run_check runs it again and explains
+        first = None
+    if isinstance(first, dict) and any(k not in first for k in _KEYS):
+        missing = [k for k in _KEYS if k not in first]
+        text = (f"❌ {name}: the dict you returned has no {', '.join(missing)}. Return the whole "
+                "parameter dict (a changed copy of params, or params itself after changing it)."
+                "\n   Hint: start from new = {k: v.copy() for k, v in params.items()}.")
+        print(text)
+        return CheckResult(False, "type", text, 1, exercise=name)
 
     def learner(params, H, value):
         return _summarise(fn(params, H, value), H)
@@ -117,41 +165,17 @@ def check_forget_bias(fn, seed=0) -> CheckResult:
     def reference(params, H, value):
         return _summarise(solution_forget_bias(params, H, value), H)
 
-    name = "Forget-gate bias"
-    try:        # a dict with keys missing gets its own message (run_check would see a dict)
-        with np.errstate(all="ignore"):
-            first = fn(*copy.deepcopy(cases[0]))
-    except Exception:
-        first = None   # run_check runs it again and explains the exception
-    if isinstance(first, dict) and any(k not in first for k in _KEYS):
-        missing = [k for k in _KEYS if k not in first]
-        text = (f"❌ {name}: the dict you returned has no {', '.join(missing)}. Return the whole "
-                "parameter dict (a changed copy of params, or params itself after changing it)."
-                "\n   Hint: start from new = {k: v.copy() for k, v in params.items()}.")
-        print(text)
-        return CheckResult(False, "type", text, 1)
-    result = run_check(name, learner, reference, cases, hint="", quiet=True,
-                       output_names=["the total bias bias_ih + bias_hh", "weight_ih",
-                                     "weight_hh"])
-    text = result.message
-    if not result.passed and result.status not in ("not attempted",):
-        text += f"\n   Hint: {_forget_bias_hint(fn, cases, result)}"
-    print(text)
-    return CheckResult(result.passed, result.status, text, result.cases_run, result.details)
+    return run_check(name, learner, reference, cases, diagnose=_forget_bias_diagnosis,
+                     output_names=["the total bias bias_ih + bias_hh", "weight_ih", "weight_hh"])
 
 
-def _forget_bias_hint(fn, cases, result):
-    general = ("the gates sit in blocks of H rows in the order i, f, g, o; the forget gate is "
-               "block 1, rows H:2H, of both bias_ih and bias_hh, and the cell adds the two.")
-    if result.status != "wrong":
-        return general
-    params, H, value = cases[max(result.cases_run, 1) - 1]
-    try:
-        got = _summarise(fn(copy.deepcopy(params), H, value), H)
-    except Exception:  # pragma: no cover - already reported by run_check
-        return general
+def _forget_bias_diagnosis(got, args):
+    """Name the mistake from the learner's (total bias, weight_ih, weight_hh) on one case."""
+    params, H, value = args
     total_before = params["bias_ih"] + params["bias_hh"]
     total = np.asarray(got[0], dtype=float)
+    if total.shape != total_before.shape:
+        return None
     changed = [k for k in range(4) if not np.allclose(total[k * H:(k + 1) * H],
                                                       total_before[k * H:(k + 1) * H])]
     names = ["input gate i", "forget gate f", "candidate g", "output gate o"]
@@ -162,12 +186,11 @@ def _forget_bias_hint(fn, cases, result):
     if np.allclose(total[H:2 * H], 2 * value):
         return ("the forget gate's bias came out as 2 * value: the cell uses bias_ih + bias_hh, "
                 "so setting both to value counts it twice. Set one to value and the other to 0.")
-    if np.allclose(total[H:2 * H], value + total_before[H:2 * H] - params["bias_hh"][H:2 * H]) \
-            or np.allclose(total[H:2 * H], value + params["bias_hh"][H:2 * H]):
+    if np.allclose(total[H:2 * H], value + params["bias_hh"][H:2 * H]):
         return ("bias_hh still adds its own numbers to the forget gate: the cell uses "
                 "bias_ih + bias_hh, so set bias_hh[H:2H] to 0 (or split value between the two).")
     if len(changed) > 1:
-        return ("only the forget gate's rows (H:2H) should change; other gates' biases moved too.")
+        return "only the forget gate's rows (H:2H) should change; other gates' biases moved too."
     if not (np.allclose(got[1], params["weight_ih"]) and np.allclose(got[2], params["weight_hh"])):
         return "leave the weights alone: only the forget gate's bias changes."
-    return general
+    return None

@@ -153,7 +153,7 @@ def _network_outputs(params, x, D, H, O):
     if missing:
         raise AnswerError(f"your dict has no {', '.join(map(repr, missing))}; an ElmanNetwork "
                           f"needs exactly the keys {', '.join(_ARTICLE_KEYS)}")
-    shapes = dict(zip(_ARTICLE_KEYS, [(H, D), (H, H), (H,), (H,), (O, H), (O,)]))
+    shapes = dict(zip(_ARTICLE_KEYS, [(H, D), (H, H), (H,), (H,), (O, H), (O,)], strict=False))
     arrays = {}
     for key, shape in shapes.items():
         try:
@@ -184,35 +184,39 @@ def _article_cases():
     return cases
 
 
-def _article_slip(change):
-    """A classic slip as a variant of the solution, run like the learner's answer."""
+def _article_slip(params_of):
+    """A classic slip, ``params_of(U, W, V, b, c) -> dict``, run like the learner's answer."""
     def variant(U, W, V, b, c, x):
-        params = change(solution_from_article(U, W, V, b, c), U, W, V, b, c)
-        return _network_outputs(params, x, U.shape[1], U.shape[0], V.shape[0])
+        return _network_outputs(params_of(U, W, V, b, c), x, U.shape[1], U.shape[0], V.shape[0])
     return variant
 
 
-#: (change of the solution's dict, explanation): the classic slips of this exercise
+def _elman_params(weight_ih, weight_hh, bias_ih, bias_hh, out_weight, out_bias):
+    values = (weight_ih, weight_hh, bias_ih, bias_hh, out_weight, out_bias)
+    return dict(zip(_ARTICLE_KEYS, values, strict=True))
+
+
+#: (the parameters a learner with this slip returns, explanation): the classic slips
 _ARTICLE_SLIPS = [
-    (lambda p, U, W, V, b, c: {**p, "rnn.weight_ih": W, "rnn.weight_hh": U},
+    (lambda U, W, V, b, c: _elman_params(W, U, b, 0 * b, V, c),
      "U and W are swapped. In that article W is the recurrent (hidden-to-hidden) matrix and U "
      "the input one: U is the course's W_xh (weight_ih), W is W_hh (weight_hh)."),
-    (lambda p, U, W, V, b, c: {**p, "rnn.bias_hh": b},
+    (lambda U, W, V, b, c: _elman_params(U, W, b, b, V, c),
      "b is counted twice: PyTorch adds bias_ih and bias_hh, so the two must sum to b (for "
      "example b and zeros)."),
-    (lambda p, U, W, V, b, c: {**p, "rnn.bias_ih": 0 * b},
+    (lambda U, W, V, b, c: _elman_params(U, W, 0 * b, 0 * b, V, c),
      "the hidden bias is missing: bias_ih + bias_hh must equal the article's b."),
-    (lambda p, U, W, V, b, c: {**p, "rnn.bias_ih": c, "out.bias": b},
+    (lambda U, W, V, b, c: _elman_params(U, W, c, 0 * c, V, b),
      "b and c are swapped: b is the hidden layer's bias, c the output layer's."),
-    (lambda p, U, W, V, b, c: {**p, "out.weight": V.T},
+    (lambda U, W, V, b, c: _elman_params(U, W, b, 0 * b, V.T, c),
      "out.weight is transposed: V is already (O, H), PyTorch's layout for a Linear layer."),
-    (lambda p, U, W, V, b, c: {**p, "rnn.weight_ih": U.T},
+    (lambda U, W, V, b, c: _elman_params(U.T, W, b, 0 * b, V, c),
      "weight_ih is transposed: U is already (H, D), PyTorch's layout."),
-    (lambda p, U, W, V, b, c: {**p, "rnn.weight_hh": W.T},
+    (lambda U, W, V, b, c: _elman_params(U, W.T, b, 0 * b, V, c),
      "weight_hh is transposed: W is already (H, H) in the layout PyTorch uses (W applied to "
      "the state as a column vector)."),
 ]
-_ARTICLE_MISTAKES = [(_article_slip(change), why) for change, why in _ARTICLE_SLIPS]
+_ARTICLE_MISTAKES = [(_article_slip(params_of), why) for params_of, why in _ARTICLE_SLIPS]
 
 
 def check_from_article(fn):

@@ -42,14 +42,14 @@ def text_ticks(ax, axis, positions, labels, grid=True, fontsize=10, pad=0.012):
     if axis == "x":
         ax.set_xticks([])
         transform = ax.get_xaxis_transform()          # x in data, y in axes fraction
-        for x, label in zip(positions, labels):
+        for x, label in zip(positions, labels, strict=False):
             ax.text(x, -pad, label, transform=transform, ha="center", va="top", fontsize=fontsize)
         if grid and positions:
             ax.vlines(positions, 0, 1, transform=transform, color="#B0B0B0", lw=0.8, alpha=0.3)
     else:
         ax.set_yticks([])
         transform = ax.get_yaxis_transform()          # x in axes fraction, y in data
-        for y, label in zip(positions, labels):
+        for y, label in zip(positions, labels, strict=False):
             ax.text(-pad, y, label, transform=transform, ha="right", va="center", fontsize=fontsize)
         if grid and positions:
             ax.hlines(positions, 0, 1, transform=transform, color="#B0B0B0", lw=0.8, alpha=0.3)

@@ -12,6 +12,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 from matplotlib.ticker import NullFormatter
 
+from .live import LivePlot
 from .style import PALETTE, new_figure
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -398,21 +399,27 @@ def architecture_figure(arch):
     """The explorer's diagram for a :class:`rnnlib.demos.architectures.Architecture`, with the
     array shapes written beside the rows they belong to."""
     T_x, T_y = arch.T_x, arch.T_y
-    cols = T_x + T_y if arch.kind == "encoder-decoder" else (T_y if arch.kind == "one-to-many"
-                                                             else T_x)
     # A fixed layout (no constrained layout): this figure is redrawn on every slider move.
     fig, ax = new_figure(1, 1, width=9.5, height=3.9, layout="none")
     ax.set_position((0.01, 0.0, 0.98, 0.9))
     labels = _row_labels(arch)
     draw_unrolled(ax, arch.kind, T_x, T_y, row_labels=labels)
-    fig.text(0.5, 0.96, f"{arch.kind} · {arch.cell.upper()} · T_x = {T_x}, T_y = {T_y} · "
-             f"{arch.total:,} parameters (the same for every T)", ha="center", va="center",
-             fontsize=11)
-    alt = (f"Diagram of a {arch.kind} network of {arch.cell.upper()} cells unrolled over "
-           f"{cols} steps "
-           f"(T_x = {T_x}, T_y = {T_y}), with the array shape of each row written at the left; "
-           f"{arch.total} parameters in all.")
-    return fig, alt
+    fig.text(0.5, 0.96, _architecture_title(arch), ha="center", va="center", fontsize=11)
+    return fig, _architecture_alt(arch)
+
+
+def _architecture_title(arch):
+    return (f"{arch.kind} · {arch.cell.upper()} · T_x = {arch.T_x}, T_y = {arch.T_y} · "
+            f"{arch.total:,} parameters (the same for every T)")
+
+
+def _architecture_alt(arch):
+    T_x, T_y = arch.T_x, arch.T_y
+    cols = T_x + T_y if arch.kind == "encoder-decoder" else (T_y if arch.kind == "one-to-many"
+                                                             else T_x)
+    return (f"Diagram of a {arch.kind} network of {arch.cell.upper()} cells unrolled over "
+            f"{cols} steps (T_x = {T_x}, T_y = {T_y}), with the array shape of each row written "
+            f"at the left; {arch.total} parameters in all.")
 
 
 def _label(arch, name, short=None):
@@ -445,3 +452,26 @@ def _row_labels(arch):
     else:
         labels["h"] = _label(arch, "hs", "hs")
     return labels
+
+
+class ArchitecturePlot(LivePlot):
+    """The explorer's figure (:func:`architecture_figure`), built once per architecture, cell
+    and pair of lengths: the sizes D, H, O move only the shape labels and the title. The
+    widget keeps one per structure (:class:`rnnlib.plots.live.PerStructure`)."""
+
+    def structure_key(self, arch, **_):
+        return arch.kind, arch.cell, arch.T_x, arch.T_y
+
+    def build(self, arch, **_):
+        fig, _alt = architecture_figure(arch)
+        texts = {t.get_text(): t for t in fig.axes[0].texts}
+        self.rows = {row: texts[label] for row, label in _row_labels(arch).items()}
+        self.title = fig.texts[0]
+        self.moving(*self.rows.values(), self.title)
+        return fig
+
+    def update(self, arch, **_):
+        for row, label in _row_labels(arch).items():
+            self.rows[row].set_text(label)
+        self.title.set_text(_architecture_title(arch))
+        return _architecture_alt(arch)

@@ -3,7 +3,8 @@ r"""Figures for notebook 02 (backpropagation through time).
 * :func:`bptt_graph_figure`: the unrolled network with the backward pass drawn on it, for
   one-to-one, many-to-one and many-to-many losses.
 * :func:`contributions_figure`: what each time step adds to the shared W_hh's gradient.
-* :func:`draw_gradient_heatmap`: ||dL_i/dh_t|| for every loss step i and step t (the widget).
+* :func:`draw_gradient_heatmap`: ||dL_i/dh_t|| for every loss step i and step t; the widget's
+  figure is :class:`LossPlacementPlot`.
 * :func:`truncation_figure`: how far truncated BPTT's gradient is from the full one.
 
 Functions ending in ``_figure`` return ``(fig, alt)``.
@@ -16,6 +17,7 @@ from matplotlib import colormaps
 from matplotlib.patches import FancyArrowPatch
 
 from ._text import plain_log_ticks, power_of_ten, sub, text_ticks
+from .live import LivePlot
 from .style import PALETTE, grid_figure, new_figure
 from .unfolding import draw_unrolled, finish_diagram
 
@@ -55,7 +57,7 @@ def bptt_graph_figure():
              ("many-to-one: a loss at the last step", 4, "last", [4]),
              ("many-to-many: a loss at every step", 4, True, [1, 2, 3, 4])]
     fig, axes = grid_figure(1, 3, width=12.5, height=3.4, width_ratios=[1.5, 4.4, 4.4])
-    for ax, (title, T, outputs, losses) in zip(axes, cases):
+    for ax, (title, T, outputs, losses) in zip(axes, cases, strict=False):
         draw_unrolled(ax, T, outputs=outputs, fontsize=10, xh_label="", hy_label="",
                       show_h0=T > 1)
         _draw_backward(ax, T, losses)
@@ -142,26 +144,11 @@ def draw_gradient_heatmap(ax, norms, totals, loss_steps, k=None, cax=None):
     """
     T = len(totals)
     losses = set(loss_steps)
-    logs = np.full((T + 2, T), np.nan)                   # T loss rows, a spacer, the total row
-    with np.errstate(divide="ignore"):
-        logs[:T] = np.where(norms > 0, np.log10(np.maximum(norms, 1e-300)), np.nan)
-        logs[T + 1] = np.where(totals > 0, np.log10(np.maximum(totals, 1e-300)), np.nan)
-    scaled = np.clip((logs - HEAT_VMIN) / (HEAT_VMAX - HEAT_VMIN), 0.0, 1.0)
-    rgba = _VIRIDIS(np.nan_to_num(scaled))
-    rgba[np.isnan(logs)] = _GREY                         # no gradient at all: grey
-    for i in range(T):
-        if i + 1 not in losses:
-            rgba[i] = _WHITE                             # no loss at this step: blank row
-    rgba[T] = _WHITE                                     # spacer
-    ax.imshow(rgba, aspect="auto", interpolation="nearest", extent=(0.5, T + 0.5, T + 2.5, 0.5))
-    cut_i, cut_t = [], []
-    if k is not None and k < T:
-        for i in range(T):
-            if i + 1 in losses:
-                start = (i // k) * k                     # first step (0-based) of i's chunk
-                cut_t += list(range(1, start + 1))
-                cut_i += [i + 1] * start
-        ax.vlines([b + 0.5 for b in range(k, T, k)], 0.5, T + 0.5, color="black", lw=1.5)
+    ax.imshow(heatmap_rgba(norms, totals, loss_steps), aspect="auto", interpolation="nearest",
+              extent=(0.5, T + 0.5, T + 2.5, 0.5))
+    bounds, cut_t, cut_i = truncation_marks(T, loss_steps, k)
+    if bounds:
+        ax.vlines(bounds, 0.5, T + 0.5, color="black", lw=1.5)
     if cut_t:
         ax.plot(cut_t, cut_i, "x", color="black", ms=6, mew=1.5)
     ax.set_xlim(0.5, T + 0.5)
@@ -185,6 +172,39 @@ def draw_gradient_heatmap(ax, norms, totals, loss_steps, k=None, cax=None):
         cax.set_ylabel("size of the gradient (log scale)", labelpad=36)
         cax.yaxis.set_label_position("right")
         cax.set_ylim(HEAT_VMIN, HEAT_VMAX)
+
+
+def heatmap_rgba(norms, totals, loss_steps):
+    """The colours of :func:`draw_gradient_heatmap`'s cells: (T + 2, T, 4), the loss rows, a
+    spacer and the delta_t row."""
+    T = len(totals)
+    losses = set(loss_steps)
+    logs = np.full((T + 2, T), np.nan)                   # T loss rows, a spacer, the total row
+    with np.errstate(divide="ignore"):
+        logs[:T] = np.where(norms > 0, np.log10(np.maximum(norms, 1e-300)), np.nan)
+        logs[T + 1] = np.where(totals > 0, np.log10(np.maximum(totals, 1e-300)), np.nan)
+    scaled = np.clip((logs - HEAT_VMIN) / (HEAT_VMAX - HEAT_VMIN), 0.0, 1.0)
+    rgba = _VIRIDIS(np.nan_to_num(scaled))
+    rgba[np.isnan(logs)] = _GREY                         # no gradient at all: grey
+    for i in range(T):
+        if i + 1 not in losses:
+            rgba[i] = _WHITE                             # no loss at this step: blank row
+    rgba[T] = _WHITE                                     # spacer
+    return rgba
+
+
+def truncation_marks(T, loss_steps, k):
+    """Where truncation at ``k`` shows in the heat map: the chunk boundaries (x positions) and
+    the (t, i) cells it cuts, as ``(bounds, cut_t, cut_i)``; empty for full BPTT."""
+    bounds, cut_i, cut_t = [], [], []
+    if k is not None and k < T:
+        for i in range(T):
+            if i + 1 in set(loss_steps):
+                start = (i // k) * k                     # first step (0-based) of i's chunk
+                cut_t += list(range(1, start + 1))
+                cut_i += [i + 1] * start
+        bounds = [b + 0.5 for b in range(k, T, k)]
+    return bounds, cut_t, cut_i
 
 
 def heatmap_alt(norms, totals, loss_steps, k):
@@ -234,3 +254,36 @@ def truncation_figure(ks, errors, T):
            f"{ks[-1]}, on a log scale, for W_hh and W_xh: between {lo:.2g} and {hi:.2g} for every "
            f"k below T, not steadily shrinking as k grows, and exactly zero only at k = T = {T}.")
     return fig, alt
+
+
+class LossPlacementPlot(LivePlot):
+    """The loss-placement widget's figure (notebook 02): :func:`draw_gradient_heatmap` with a
+    colour strip and a title. The cells, the truncation marks and the title move; the figure
+    is built again when the set of losses (the rows' labels) changes."""
+
+    def structure_key(self, result, rho, k, **losses):
+        return tuple(result["loss_steps"])
+
+    def build(self, result, rho, k, **losses):
+        fig, (ax, cax) = grid_figure(1, 2, width=8.6, height=4.3, layout="none",
+                                     width_ratios=[1, 0.03], left=0.15, right=0.84,
+                                     bottom=0.12, top=0.9, wspace=0.04)
+        T = len(result["totals"])
+        draw_gradient_heatmap(ax, result["norms"], result["totals"], result["loss_steps"],
+                              k=None, cax=cax)
+        self.T, self.ax = T, ax
+        self.cells = self.moving(ax.images[0])
+        self.bounds = self.moving(ax.vlines([], 0.5, T + 0.5, color="black", lw=1.5))
+        self.cuts = self.moving(ax.plot([], [], "x", color="black", ms=6, mew=1.5)[0])
+        self.title = self.moving(ax.set_title(" ", fontsize=11))
+        return fig
+
+    def update(self, result, rho, k, **losses):
+        T, steps = self.T, result["loss_steps"]
+        self.cells.set_data(heatmap_rgba(result["norms"], result["totals"], steps))
+        bounds, cut_t, cut_i = truncation_marks(T, steps, k)
+        self.bounds.set_segments([[(b, 0.5), (b, T + 0.5)] for b in bounds])
+        self.cuts.set_data(cut_t, cut_i)
+        how = "full BPTT" if k >= T else f"truncated BPTT, k = {k} (× = cut, exactly 0)"
+        self.title.set_text(f"Which loss reaches which step? ρ(W_hh) = {rho:.2f}, {how}")
+        return heatmap_alt(result["norms"], result["totals"], steps, k)

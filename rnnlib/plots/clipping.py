@@ -15,6 +15,7 @@ from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .gradients import log_ticks
+from .live import LivePlot
 from .style import PALETTE, grid_figure, new_figure
 
 RAW = {"color": PALETTE["vermillion"], "linestyle": "-", "marker": "o"}
@@ -141,30 +142,50 @@ def draw_surface(ax, surface, floor=1e-3):
                      extent=[w[0], w[-1], b[0], b[-1]], aspect="auto", interpolation="nearest")
 
 
-def draw_path(ax, path, style, label, box):
-    """A descent path; where it leaves ``box`` = (w0, w1, b0, b1) the line runs to the edge and a
-    note says where the path went. Returns the first point outside (or None)."""
+def _path_in_box(path, box):
+    """What :func:`draw_path` draws of ``path``: the points up to the first one outside ``box``
+    = (w0, w1, b0, b1) and, if it leaves, where its line crosses the frame, that first point
+    outside, and where the note about it goes: ``(shown, None)`` or ``(shown, (edge, z,
+    xytext, ha))``."""
     pts = path["points"]
     w0, w1, b0, b1 = box
     inside = (pts[:, 0] >= w0) & (pts[:, 0] <= w1) & (pts[:, 1] >= b0) & (pts[:, 1] <= b1)
     out = np.flatnonzero(~inside)
     shown = pts[: int(out[0]) + 1] if out.size else pts
-    ax.plot(shown[:, 0], shown[:, 1], color=style["color"], linestyle=style["linestyle"],
-            marker=style["marker"], markersize=style.get("markersize", 4),
-            lw=style.get("lw", 1.8), zorder=style.get("zorder", 3), label=label, clip_on=True,
-            markevery=1 if len(shown) <= 45 else max(1, len(shown) // 40))
-    ax.plot(*pts[0], marker="*", color="black", markersize=13, linestyle="none", zorder=5)
     if not out.size:
-        return None
+        return shown, None
     a, z = shown[-2], shown[-1]                     # the segment that leaves the box
     d = z - a
     scale = min([((w1 if d[0] > 0 else w0) - a[0]) / d[0] if d[0] else np.inf,
                  ((b1 if d[1] > 0 else b0) - a[1]) / d[1] if d[1] else np.inf])
     edge = a + d * scale                            # where the line crosses the frame
-    ax.annotate(f"thrown to w = {z[0]:.3g}, b = {z[1]:.3g}", xy=edge,
-                xytext=(-6 if edge[0] > (w0 + w1) / 2 else 6, -14 if edge[1] > (b0 + b1) / 2 else 14),
-                textcoords="offset points", fontsize=9, color=style["color"],
-                ha="right" if edge[0] > (w0 + w1) / 2 else "left",
+    right, top = edge[0] > (w0 + w1) / 2, edge[1] > (b0 + b1) / 2
+    return shown, (edge, z, (-6 if right else 6, -14 if top else 14), "right" if right else "left")
+
+
+def _markevery_path(n):
+    return 1 if n <= 45 else max(1, n // 40)
+
+
+def _thrown_note(z):
+    return f"thrown to w = {z[0]:.3g}, b = {z[1]:.3g}"
+
+
+def draw_path(ax, path, style, label, box):
+    """A descent path; where it leaves ``box`` = (w0, w1, b0, b1) the line runs to the edge and a
+    note says where the path went. Returns the first point outside (or None)."""
+    shown, thrown = _path_in_box(path, box)
+    ax.plot(shown[:, 0], shown[:, 1], color=style["color"], linestyle=style["linestyle"],
+            marker=style["marker"], markersize=style.get("markersize", 4),
+            lw=style.get("lw", 1.8), zorder=style.get("zorder", 3), label=label, clip_on=True,
+            markevery=_markevery_path(len(shown)))
+    ax.plot(*path["points"][0], marker="*", color="black", markersize=13, linestyle="none",
+            zorder=5)
+    if thrown is None:
+        return None
+    edge, z, xytext, ha = thrown
+    ax.annotate(_thrown_note(z), xy=edge, xytext=xytext, textcoords="offset points", fontsize=9,
+                color=style["color"], ha=ha,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
     return z
 
@@ -345,7 +366,7 @@ def step_size_figure(runs):
     ax2.set_ylim(0, 1.35)
     ax2.set_xlabel("update")
     ax2.set_ylabel("largest move of one weight / lr")
-    ax2.set_title(f"Adam, learning rate {lr_adam:g}: the threshold hardly matters", fontsize=11)
+    ax2.set_title(f"Adam, learning rate {lr_adam:g}: steps set by lr, not by μ", fontsize=11)
     ax2.legend(fontsize=9, loc="lower left")
     for a in (ax, ax2):
         a.xaxis.set_major_locator(MaxNLocator(6, integer=True))
@@ -357,3 +378,51 @@ def step_size_figure(runs):
            f"single weight, divided by the learning rate, stays near or below 1 for every "
            f"threshold and without clipping: the threshold does not set Adam's step size.")
     return fig, alt
+
+
+class CliffPlot(LivePlot):
+    """The cliff widget's figure (notebook 04): :func:`draw_cliff` with a title. The two paths,
+    their notes and the title move over the surface, drawn once."""
+
+    def build(self, result, max_norm, lr):
+        fig, ax = new_figure(width=7.0, height=3.7, layout="none")
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.92)
+        draw_cliff(ax, result["surface"], result["raw"], result["clipped"])
+        for note in list(ax.texts):                  # the notes are made below, to move
+            note.remove()
+        self.ax, self.box = ax, cliff_box(result["surface"])
+        self.raw, self.clipped = ax.lines[0], ax.lines[2]
+        self.notes = [ax.annotate("", xy=(0, 0), xytext=(0, 0), textcoords="offset points",
+                                  fontsize=9, color=style["color"],
+                                  bbox={"facecolor": "white", "edgecolor": "none",
+                                        "alpha": 0.85, "pad": 1.5})
+                      for style in (RAW_PATH, CLIPPED_PATH)]
+        self.title = ax.set_title(" ", fontsize=11)
+        stars = ax.lines[1], ax.lines[3]              # the start, above the paths
+        self.moving(self.raw, self.clipped, *stars, *self.notes, self.title)
+        # The legend names the threshold: drawn on the frames where the threshold changed,
+        # part of the background (and kept above the paths) otherwise.
+        legend = ax.get_legend()
+        self.legend_label = legend.get_texts()[1]
+        self.follows(legend, state=self.legend_label.get_text)
+        self.on_top(legend)
+        return fig
+
+    def update(self, result, max_norm, lr):
+        for line, note, path in zip((self.raw, self.clipped), self.notes,
+                                    (result["raw"], result["clipped"])):
+            shown, thrown = _path_in_box(path, self.box)
+            line.set_data(shown[:, 0], shown[:, 1])
+            line.set_markevery(_markevery_path(len(shown)))
+            note.set_visible(thrown is not None)
+            if thrown is not None:
+                edge, z, xytext, ha = thrown
+                note.set_text(_thrown_note(z))
+                note.xy = tuple(edge)
+                note.set_position(xytext)
+                note.set_horizontalalignment(ha)
+        label = f"clipped at ‖g‖ ≤ {result['clipped']['max_norm']:g}"
+        self.clipped.set_label(label)
+        self.legend_label.set_text(label)
+        self.title.set_text(f"η = {lr:.3g}, μ = {max_norm:.3g} (white: low loss)")
+        return cliff_alt(result["surface"], result["raw"], result["clipped"])

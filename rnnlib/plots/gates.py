@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from .live import LivePlot
 from .style import COLORS, LINESTYLES, MARKERS, PALETTE, new_figure
 
 
@@ -112,8 +113,9 @@ def gradient_survival_figure(res, k_mark=50):
     return fig, alt
 
 
-class GateClampFigure:
-    """The gate widget's figure, built once; :meth:`draw` moves its lines.
+class GateClampFigure(LivePlot):
+    """The gate widget's figure, built once; :meth:`draw` moves its lines (and
+    :meth:`~rnnlib.plots.live.LivePlot.frame` draws only them, over the rest drawn once).
 
     Left: the one-unit LSTM's c_t and h_t and the GRU's h_t over time (input pulse at step
     T - k). Right: the gradient j steps back by BPTT, with f^j and z^j for comparison, log scale.
@@ -128,6 +130,7 @@ class GateClampFigure:
     WIDTH, HEIGHT = 10.0, 4.1
 
     def __init__(self, T=60, k=50):
+        super().__init__()
         self.T, self.k = T, k
         self.t, self.back = np.arange(1, T + 1), np.arange(T + 1)
         full, axes_full = self._full_figure()
@@ -143,6 +146,10 @@ class GateClampFigure:
             ax.set_axis_off()
         self.lines = {name: self._add_line(axes, name) for name in self._STYLES}
         self.fig, self.ax_states, self.ax_grad = fig, axes[0], axes[1]
+        self.moving(*self.lines.values())
+
+    def build(self, res, **_):
+        return self.fig                                 # built in __init__
 
     # name -> (panel, x, style); the legends are drawn from the same styles
     _STYLES = {
@@ -208,9 +215,9 @@ class GateClampFigure:
         canvas.draw()
         return np.asarray(canvas.buffer_rgba()).copy()
 
-    def draw(self, res):
-        """Move the lines to the numbers in ``res`` (from ``gate_clamp_demo``); returns
-        ``(fig, alt)``."""
+    def update(self, res, **_):
+        """Move the lines to the numbers in ``res`` (from ``gate_clamp_demo``); returns the
+        alt text. (``draw(res)`` returns ``(fig, alt)``.)"""
         # savefig() restores a figure's "no layout engine" as the rcParams default, which in the
         # course style is constrained layout: it would move the invisible axes off the
         # background. Switch it off again (matplotlib has no public call that sets it to None).
@@ -225,4 +232,4 @@ class GateClampFigure:
                f"pulse at step {res['T'] - k}. Right, log scale: the LSTM's gradient {k} steps "
                f"back is {res['lstm_at_k']:.3g}, on the f^j line; the GRU's is "
                f"{res['gru_at_k']:.3g}.")
-        return self.fig, alt
+        return alt

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from ..demos.gradients import FLOAT32_TINY
+from .live import LivePlot
 from .style import PALETTE, new_figure
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -43,6 +44,12 @@ def log_ticks(ax, values, axis="y", max_ticks=6, pad=0.5, pad_frac=0.06):
     Returns:
         (lo, hi): the axis limits that were set.
     """
+    lo_exp, hi_exp, exps = log_tick_spec(values, max_ticks, pad, pad_frac)
+    return apply_log_ticks(ax, lo_exp, hi_exp, exps, axis)
+
+
+def log_tick_spec(values, max_ticks=6, pad=0.5, pad_frac=0.06):
+    """The decades :func:`log_ticks` puts on an axis: ``(lo_exp, hi_exp, tick_exponents)``."""
     v = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in values])
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
@@ -56,7 +63,11 @@ def log_ticks(ax, values, axis="y", max_ticks=6, pad=0.5, pad_frac=0.06):
     step = next((s for s in (1, 2, 3, 5, 10, 20, 25, 50, 100, 200, 500) if span / s < max_ticks),
                 math.ceil(span / (max_ticks - 1)))
     first = math.ceil(lo_exp / step) * step
-    exps = list(range(first, hi_exp + 1, step))
+    return lo_exp, hi_exp, tuple(range(first, hi_exp + 1, step))
+
+
+def apply_log_ticks(ax, lo_exp, hi_exp, exps, axis="y"):
+    """Put a :func:`log_tick_spec` on ``axis``; returns the limits ``(lo, hi)``."""
     ticks, labels = [10.0 ** e for e in exps], [power_of_ten(e) for e in exps]
     lo, hi = 10.0 ** lo_exp, 10.0 ** hi_exp
     if axis == "y":
@@ -89,8 +100,8 @@ def _fast_figure(ncols=1, width=8.0, height=3.4, **adjust):
 # One unit
 
 
-def draw_seed_003(ax, rows_by_w, t_loss=115, t_back=50):
-    """The seed's picture: a loss at step 115 and the gradient sent back to step 50.
+def draw_lecture_notes(ax, rows_by_w, t_loss=115, t_back=50):
+    """The lecture notes' picture: a loss at step 115 and the gradient sent back to step 50.
 
     Args:
         rows_by_w: {w: (t, grad)}: the gradient |dL/dh_t| for t = t_back..t_loss per weight w.
@@ -120,55 +131,16 @@ def draw_seed_003(ax, rows_by_w, t_loss=115, t_back=50):
     ax.legend(loc="lower right")
 
 
-def seed_003_figure(rows_by_w, t_loss=115, t_back=50):
+def lecture_notes_figure(rows_by_w, t_loss=115, t_back=50):
     fig, ax = new_figure(width=8, height=3.8)
-    draw_seed_003(ax, rows_by_w, t_loss, t_back)
-    ax.set_title("Seed 003's example, computed by BPTT: one unit, f linear")
+    draw_lecture_notes(ax, rows_by_w, t_loss, t_back)
+    ax.set_title("The lecture notes' example, computed by BPTT: one unit, φ linear")
     vals = {w: (g[t == t_loss - 50][0], g[t == t_back][0]) for w, (t, g) in rows_by_w.items()}
     alt = ("Log-scale plot of the gradient reaching each hidden state, from the loss at step "
            f"{t_loss} back to step {t_back}. With w = 1.1 it grows to "
            f"{vals[1.1][0]:.1f} after 50 steps and {vals[1.1][1]:.1f} after 65; with w = 0.9 it "
            f"shrinks to {vals[0.9][0]:.4f} and {vals[0.9][1]:.4f}; with w = 1 it stays 1.")
     return fig, alt
-
-
-def draw_scalar_decay(ax, r):
-    """|dL/dh_t| against t for one result of :func:`rnnlib.demos.gradients.scalar_decay`,
-    in float64 and float32, with the formula |w|^(T-t) dotted and overflow / underflow of the
-    float32 run marked along the top / bottom edge."""
-    t, T = r["t"], r["T"]
-    every = _markevery(T + 1)
-    ax.plot(t, r["formula"], **FORMULA, label="|w|^(T−t)")
-    ax.plot(t, r["grad64"], markevery=every, **F64)
-    g32 = r["grad32"].astype(np.float64)
-    g32[~np.isfinite(g32) | (g32 < FLOAT32_TINY)] = np.nan   # overflowed, or out of precision
-    ax.plot(t, g32, markevery=(every // 2, every), **F32)
-    log_ticks(ax, [r["grad64"], r["grad32"], r["formula"]])
-    edge = ax.get_xaxis_transform()          # x in data, y in axes coordinates (0 bottom, 1 top)
-    notes = []
-    if r["overflow_t"] is not None:
-        bad = t[: r["overflow_t"] + 1]
-        ax.plot(bad, np.full(bad.shape, 0.97), transform=edge, clip_on=False,
-                markevery=_markevery(bad.size, 10), **OVERFLOW)
-        notes.append(f"crosses: float32 overflowed to inf for t ≤ {r['overflow_t']} "
-                     f"({r['overflow_steps_back']}+ steps back)")
-    if r["underflow_t"] is not None:
-        bad = t[: r["underflow_t"] + 1]
-        ax.plot(bad, np.full(bad.shape, 0.03), transform=edge, clip_on=False,
-                markevery=_markevery(bad.size, 10), **UNDERFLOW)
-        notes.append(f"triangles: float32 underflow (< 1.2e-38) for t ≤ {r['underflow_t']}")
-    grows = r["first64"] > 1.0               # the curve falls from left to right
-    if notes:
-        ax.text(0.99, 0.88 if grows else 0.1, "\n".join(notes), transform=ax.transAxes,
-                ha="right", va="top" if grows else "bottom", fontsize=9,
-                color=PALETTE["vermillion"],
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
-    ax.set_xlim(-0.02 * T - 0.5, T + 0.02 * T + 0.5)
-    ax.set_xlabel("time step t (the loss is at t = T)")
-    ax.set_ylabel("|∂L/∂hₜ|")
-    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
-    apart = not grows and r["formula"][0] > 1.0     # formula up, measurement down (saturation)
-    ax.legend(loc="lower left" if grows else "center left" if apart else "upper left", fontsize=9)
 
 
 def scalar_decay_title(r):
@@ -200,10 +172,98 @@ def scalar_decay_alt(r):
 
 
 def scalar_decay_figure(r, width=8.0, height=3.6):
-    fig, ax = _fast_figure(width=width, height=height, left=0.1, bottom=0.15, top=0.9)
-    draw_scalar_decay(ax, r)
-    ax.set_title(scalar_decay_title(r), fontsize=11)
-    return fig, scalar_decay_alt(r)
+    """The gradient-decay widget's figure for one result of
+    :func:`rnnlib.demos.gradients.scalar_decay` (see :class:`ScalarDecayPlot`)."""
+    return ScalarDecayPlot(width, height).draw(r)
+
+
+def _float32_shown(r):
+    g32 = r["grad32"].astype(np.float64)
+    g32[~np.isfinite(g32) | (g32 < FLOAT32_TINY)] = np.nan   # overflowed, or out of precision
+    return g32
+
+
+class ScalarDecayPlot(LivePlot):
+    """|dL/dh_t| against t for one result of :func:`rnnlib.demos.gradients.scalar_decay`, in
+    float64 and float32, with the formula |w|^(T-t) dotted and overflow / underflow of the
+    float32 run marked along the top / bottom edge.
+
+    Built once (a :class:`rnnlib.plots.live.LivePlot`): the curves, the marks, the note and the
+    title move; the y axis moves only when the curves leave its decades, the x axis only when T
+    changes."""
+
+    def __init__(self, width=8.0, height=3.6):
+        super().__init__()
+        self.size = (width, height)
+
+    def build(self, r, **_):
+        fig, ax = _fast_figure(width=self.size[0], height=self.size[1], left=0.1, bottom=0.15,
+                               top=0.9)
+        self.ax = ax
+        empty = ([], [])
+        self.formula = self.moving(ax.plot(*empty, **FORMULA, label="|w|^(T−t)")[0])
+        self.f64 = self.moving(ax.plot(*empty, **F64)[0])
+        self.f32 = self.moving(ax.plot(*empty, **F32)[0])
+        edge = ax.get_xaxis_transform()      # x in data, y in axes coordinates (0 bottom, 1 top)
+        self.over = self.moving(ax.plot(*empty, transform=edge, clip_on=False, **OVERFLOW)[0])
+        self.under = self.moving(ax.plot(*empty, transform=edge, clip_on=False, **UNDERFLOW)[0])
+        self.note = self.moving(ax.text(
+            0.99, 0.88, "", transform=ax.transAxes, ha="right", va="top", fontsize=9,
+            color=PALETTE["vermillion"],
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2}))
+        self.title = self.moving(ax.set_title(" ", fontsize=11))
+        ax.set_xlabel("time step t (the loss is at t = T)")
+        ax.set_ylabel("|∂L/∂hₜ|")
+        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+        # The y axis (ticks, labels, grid) follows the curves' decades on most frames: drawn on
+        # every frame, the legend kept on top of its grid. The x axis moves with T only.
+        self.moving(ax.yaxis)
+        self.follows(ax.xaxis)
+        self._ticks = self._legend_loc = None
+        return fig
+
+    def update(self, r, **_):
+        t, T = r["t"], r["T"]
+        every = _markevery(T + 1)
+        self.formula.set_data(t, r["formula"])
+        self.f64.set_data(t, r["grad64"])
+        self.f64.set_markevery(every)
+        self.f32.set_data(t, _float32_shown(r))
+        self.f32.set_markevery((every // 2, every))
+        spec = log_tick_spec([r["grad64"], r["grad32"], r["formula"]])
+        if spec != self._ticks:                            # only when the decades change
+            apply_log_ticks(self.ax, *spec)
+            self._ticks = spec
+        notes = []
+        for line, bad_t, y, text in (
+                (self.over, r["overflow_t"], 0.97,
+                 f"crosses: float32 overflowed to inf for t ≤ {r['overflow_t']} "
+                 f"({r['overflow_steps_back']}+ steps back)"),
+                (self.under, r["underflow_t"], 0.03,
+                 f"triangles: float32 underflow (< 1.2e-38) for t ≤ {r['underflow_t']}")):
+            line.set_visible(bad_t is not None)
+            if bad_t is not None:
+                bad = t[: bad_t + 1]
+                line.set_data(bad, np.full(bad.shape, y))
+                line.set_markevery(_markevery(bad.size, 10))
+                notes.append(text)
+        grows = r["first64"] > 1.0               # the curve falls from left to right
+        self.note.set_visible(bool(notes))
+        self.note.set_text("\n".join(notes))
+        self.note.set_y(0.88 if grows else 0.1)
+        self.note.set_verticalalignment("top" if grows else "bottom")
+        xlim = (-0.02 * T - 0.5, T + 0.02 * T + 0.5)
+        if tuple(self.ax.get_xlim()) != xlim:
+            self.ax.set_xlim(*xlim)
+        apart = not grows and r["formula"][0] > 1.0     # formula up, measurement down
+        loc = "lower left" if grows else "center left" if apart else "upper left"
+        if loc != self._legend_loc:
+            self.legend = self.on_top(self.ax.legend(loc=loc, fontsize=9),
+                                      replaces=getattr(self, "legend", None))
+            self._legend_loc = loc
+        self.title.set_text(scalar_decay_title(r))
+        return scalar_decay_alt(r)
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,23 +325,23 @@ def saturation_figure(table, runs):
     fig, (ax, ax2) = new_figure(ncols=2, width=10.5, height=3.9)
     a = np.linspace(-5.3, 5.3, 213)
     y = np.tanh(a)
-    ax.plot(a, y, color=PALETTE["blue"], label="f(a) = tanh(a)")
-    ax.plot(a, 1 - y * y, color=PALETTE["vermillion"], linestyle="--", label="f′(a) = 1 − tanh²(a)")
+    ax.plot(a, y, color=PALETTE["blue"], label="φ(a) = tanh(a)")
+    ax.plot(a, 1 - y * y, color=PALETTE["vermillion"], linestyle="--", label="φ′(a) = 1 − tanh²(a)")
     ax.plot(table["a"], table["fprime"], "o", color=PALETTE["vermillion"])
     for ai, fi in zip(table["a"], table["fprime"]):
         if ai in (1.0, 3.0):
-            ax.annotate(f"f′({ai:g}) = {fi:.3f}", (ai, fi), xytext=(6, 12),
+            ax.annotate(f"φ′({ai:g}) = {fi:.3f}", (ai, fi), xytext=(6, 12),
                         textcoords="offset points", fontsize=9)
     ax.set_xlabel("pre-activation a")
     ax.set_ylabel("value")
-    ax.set_title("tanh saturates: f′ → 0 for large |a|", fontsize=11)
+    ax.set_title("tanh saturates: φ′ → 0 for large |a|", fontsize=11)
     ax.legend(fontsize=9, loc="upper left")
     styles = [{"color": PALETTE["black"], "linestyle": ":", "marker": "D"},
               {"color": PALETTE["blue"], "linestyle": "-", "marker": "o"},
               {"color": PALETTE["orange"], "linestyle": "--", "marker": "s"},
               {"color": PALETTE["vermillion"], "linestyle": "-.", "marker": "^"}]
     for r, st in zip(runs, styles):
-        draw_matrix_norms(ax2, r, f"inputs × {r['input_scale']:g}: mean f′ = {r['mean_fprime']:.2f}",
+        draw_matrix_norms(ax2, r, f"inputs × {r['input_scale']:g}: mean φ′ = {r['mean_fprime']:.2f}",
                           st, guide=False)
     log_ticks(ax2, [r["norms"] for r in runs])
     ax2.set_xlabel(f"time step t (loss on h at T = {runs[0]['T']})")
@@ -297,34 +357,52 @@ def saturation_figure(table, runs):
 
 
 def draw_spectral(ax, r):
-    """The spectral-radius widget's plot: ||dL/dh_t|| and rho^(T-t)."""
-    ax.plot(r["t"], r["guide"], **FORMULA, label="ρ^(T−t)")
+    """The spectral-radius widget's plot: ||dL/dh_t|| and rho^(T-t); for the two-unit network
+    also rho_J^(T-t), rho_J the spectral radius of the first step's Jacobian diag(phi')W_hh."""
+    ax.plot(r["t"], r["guide"], **FORMULA, label="ρ(Wₕₕ)^(T−t)")
+    guides = [r["guide"]]
+    if r.get("network") == "pair":
+        with np.errstate(over="ignore", under="ignore"):
+            jac = r["jacobian_rho"] ** (r["T"] - r["t"]).astype(np.float64)
+        ax.plot(r["t"], jac, color=PALETTE["vermillion"], linestyle=(0, (4, 3)), linewidth=1.8,
+                zorder=3, label="ρ(diag(φ′(a₁))Wₕₕ)^(T−t)")
+        guides.append(jac)
     ax.plot(r["t"], r["norms"], markevery=_markevery(r["T"]), color=PALETTE["blue"], marker="o",
             label="BPTT")
-    log_ticks(ax, [r["norms"], r["guide"]])
+    log_ticks(ax, [r["norms"]] + guides)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_xlim(0, r["T"] + 1)
     ax.set_xlabel(f"time step t (the loss is at t = T = {r['T']})")
     ax.set_ylabel("‖∂L/∂hₜ‖")
     # the curves fall from left to right when the gradient grows going back: the lower left is
     # free then, the upper left otherwise ("best" would cost a few ms per redraw)
-    grows = r["ratio"] > 1.0 or r["guide"][0] > 1.0
+    grows = r["ratio"] > 1.0 or max(g[0] for g in guides) > 1.0
     ax.legend(loc="lower left" if grows and r["ratio"] > 1.0 else
               "upper right" if grows else "upper left", fontsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
 def spectral_alt(r):
-    return (f"Log-scale plot of the gradient norm against the time step for a {r['H']}-unit "
+    text = (f"Log-scale plot of the gradient norm against the time step for a {r['H']}-unit "
             f"{r['nonlinearity']} RNN whose recurrent matrix has spectral radius {r['rho']:.2f} "
             f"and largest singular value {r['sigma']:.2f}, with inputs scaled by "
-            f"{r['input_scale']:g}. The norm is 1 at the last step and {fmt_value(r['ratio'])} at "
-            f"t = 1; the dotted line shows rho to the power T minus t.")
+            f"{r['input_scale']:g} and bias {r.get('bias', 0.0):g}. The norm is 1 at the last "
+            f"step and {fmt_value(r['ratio'])} at t = 1; the dotted line shows rho to the power "
+            f"T minus t.")
+    if r.get("network") == "pair":
+        text += (f" The dashed line shows the spectral radius of the Jacobian with unit 1 "
+                 f"saturated, {r['jacobian_rho']:.2f}, to the power T minus t.")
+    return text
+
+
+def spectral_title(r):
+    net = ("2 units, bias on unit 1" if r.get("network") == "pair" else f"H = {r['H']}")
+    return (f"{net}, φ = {r['nonlinearity']}, ρ = {r['rho']:.2f}, inputs × {r['input_scale']:g}, "
+            f"bias {r.get('bias', 0.0):g}")
 
 
 def spectral_figure(r, width=8.0, height=3.6):
     fig, ax = _fast_figure(width=width, height=height, left=0.1)
     draw_spectral(ax, r)
-    ax.set_title(f"H = {r['H']}, f = {r['nonlinearity']}, ρ = {r['rho']:.2f}, "
-                 f"inputs × {r['input_scale']:g}", fontsize=11)
+    ax.set_title(spectral_title(r), fontsize=11)
     return fig, spectral_alt(r)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .live import LivePlot
 from .style import COLORS, LINESTYLES, MARKERS, PALETTE, new_figure
 
 LN2 = math.log(2.0)
@@ -149,3 +150,38 @@ def surprisal_figure(text, bits_by_model, start):
            f"'{shown}'; peaks fall on the first letters of words and on names, valleys inside "
            "common words.")
     return fig, alt
+
+
+class NextCharPlot(LivePlot):
+    """The sampler's figure (:func:`next_char_figure`), built once per model and seed text
+    (they decide which characters the bars stand for): the bars and the title follow the
+    temperature."""
+
+    def __init__(self, vocab, top=12):
+        super().__init__()
+        self.vocab, self.top = vocab, top
+
+    def structure_key(self, result, **_):
+        order = np.argsort(-result["reference"], kind="stable")[:self.top]
+        return tuple(order), result["prime"], tuple(np.round(result["reference"][order], 12))
+
+    def build(self, result, temperature, **_):
+        fig, _alt = next_char_figure(result["probs"], result["reference"], self.vocab,
+                                     result["prime"], temperature, top=self.top)
+        ax = fig.axes[0]
+        self.order = np.argsort(-result["reference"], kind="stable")[:self.top]
+        self.bars, self.title = ax.collections[0], ax.title
+        self.moving(self.bars, ax.lines[0], self.title)     # the marks stay above the bars
+        return fig
+
+    def update(self, result, temperature, **_):
+        heights = result["probs"][self.order]
+        self.bars.set_segments([[(x, 0.0), (x, h)] for x, h in enumerate(heights)])
+        label = ("temperature 0 (greedy)" if temperature == 0 else
+                 f"temperature {temperature:.2f}")
+        context = result["prime"]
+        shown = context[-24:].replace("\n", "⏎")
+        self.title.set_text(f"after “…{shown}”: bars at {label}, marks at temperature 1")
+        return (f"Bar chart of the probabilities of the {len(self.order)} likeliest next "
+                f"characters after '{context[-30:]}': blue bars at {label}, black marks at "
+                f"temperature 1.")

@@ -11,13 +11,21 @@ the moving parts:
   the alt text. :meth:`LivePlot.frame` draws everything else once into a background image and,
   on later frames, pastes that image and draws only the moving artists on it ("blitting"). The
   background is drawn again only when it changes: when an axis moves (its limits or scale) or
-  when :meth:`LivePlot.background_key` says so. :meth:`LivePlot.draw` returns the complete
+  when :meth:`LivePlot.background_key` says so; the last few backgrounds are kept, so a drag
+  back over the same settings reuses them. An axis whose limits change on most frames
+  can itself be marked moving (``self.moving(ax.yaxis)``: its ticks, labels and grid are then
+  drawn on every frame, and its limits no longer touch the background); one whose limits change
+  now and then (with one slider but not the others) can be marked with :meth:`LivePlot.follows`:
+  it is drawn on the frames where its limits changed, and is part of the background otherwise.
+  :meth:`LivePlot.draw` returns the complete
   figure, drawn the ordinary way: the static figure beside each widget and the tests use it.
 * :func:`encode_png`: an RGB PNG written with numpy and zlib at the fastest setting, about
   twice as fast as matplotlib's ``savefig`` encoder and lossless.
 
 One difference between a frame and the complete figure: the moving artists are drawn on top of
-the background, so a moving line that passes under a legend is drawn over it in a frame.
+the background, so a moving line that crosses a spine or a tick is drawn over it in a frame. A
+legend can be kept on top (:meth:`LivePlot.on_top`): its pixels are pasted back over each frame,
+so a line passing under it is hidden rather than seen through its half-transparent box.
 """
 
 from __future__ import annotations
@@ -94,16 +102,26 @@ class LivePlot:
     values.
 
     Attributes:
-        fig: the figure (None until the first call); backgrounds: how many times the background
-        was drawn (for tests and benchmarks); frames: how many frames were drawn.
+        fig: the figure (None until the first call); builds, backgrounds, frames: how many
+        times the figure was built, its background drawn, and a frame drawn (for tests and
+        benchmarks).
+        keep_backgrounds: how many backgrounds are kept (the most recently used), so a slider
+        dragged back and forth over settings that move an axis draws each background once.
     """
+
+    keep_backgrounds = 8
 
     def __init__(self):
         self.fig = None
         self._moving = []
-        self._background = None
-        self._key = None
+        self._follows = []
+        self._states = {}
+        self._last_states = {}
+        self._on_top = []
+        self._backgrounds = {}                         # key -> background, least recent first
+        self._structure = None
         self.backgrounds = 0
+        self.builds = 0
         self.frames = 0
 
     # -- what subclasses write ----------------------------------------------------------------
@@ -118,16 +136,40 @@ class LivePlot:
         change with the values (e.g. a legend's location); None if nothing."""
         return None
 
-    def moving(self, *artists):
-        """Mark artists as redrawn on every frame; returns the (first) artist."""
+    def on_top(self, artist, replaces=None):
+        """Keep a still artist (a legend) above the moving ones: its pixels from the background
+        are pasted back over every frame. Returns the artist."""
+        self._on_top = [a for a in self._on_top if a is not replaces] + [artist]
+        return artist
+
+    def moving(self, *artists, replaces=None):
+        """Mark artists as redrawn on every frame (an axis too: ``ax.yaxis``); returns the
+        (first) artist. ``replaces``: an artist they take the place of (e.g. a legend made
+        again), no longer drawn."""
+        if replaces is not None:
+            self._moving = [a for a in self._moving if a is not replaces]
         self._moving.extend(artists)
+        self._moving.sort(key=lambda a: a.get_zorder())   # the order a full draw uses
         return artists[0]
 
     # -- what widgets and tests call ------------------------------------------------------------
+    def structure_key(self, result, **values):
+        """What decides the figure's artists themselves (how many boxes a diagram has, which
+        decades an axis of text ticks shows...): when it changes, the figure is built again.
+        None (the default): built once."""
+        return None
+
     def _ensure(self, result, values):
-        if self.fig is None:
+        structure = self.structure_key(result, **values)
+        if self.fig is None or structure != self._structure:
+            if self.fig is not None:
+                import matplotlib.pyplot as plt
+                plt.close(self.fig)
+            self._moving, self._follows, self._on_top = [], [], []
+            self._backgrounds, self._states, self._last_states = {}, {}, {}
             self.fig = self.build(result, **values)
-            self._moving.sort(key=lambda a: a.get_zorder())
+            self._structure = structure
+            self.builds += 1
         return self.fig
 
     def draw(self, result, **values):
@@ -137,10 +179,27 @@ class LivePlot:
         alt = self.update(result, **values)
         return self.fig, alt
 
-    def _axes_key(self):
-        return tuple((tuple(ax.get_xlim()), tuple(ax.get_ylim()), ax.get_xscale(),
-                      ax.get_yscale(), tuple(ax.get_position().bounds), ax.get_visible())
-                     for ax in self.fig.axes)
+    def follows(self, *artists, state=None):
+        """Artists that change now and then, with one control but not the others (an axis
+        whose limits follow the sequence length, a legend naming a threshold): drawn on the
+        frames where they changed since the frame before, part of the background otherwise.
+        ``state()``: what of them can change (default, for an axis: its limits and scale)."""
+        for a in artists:
+            self._follows.append(a)
+            self._states[id(a)] = state or (lambda a=a: (tuple(a.get_view_interval()),
+                                                         a.get_scale()))
+        return artists[0]
+
+    def _axes_key(self, moving):
+        """What of the axes the background shows: limits and scales (unless that axis, with
+        its ticks, labels and grid, is among the ``moving`` artists), place and visibility."""
+        moving = {id(a) for a in moving}
+        key = []
+        for ax in self.fig.axes:
+            x = None if id(ax.xaxis) in moving else (tuple(ax.get_xlim()), ax.get_xscale())
+            y = None if id(ax.yaxis) in moving else (tuple(ax.get_ylim()), ax.get_yscale())
+            key.append((x, y, tuple(ax.get_position().bounds), ax.get_visible()))
+        return tuple(key)
 
     def frame_rgba(self, result, **values):
         """``(pixels, alt)``: the frame for these values, drawn by blitting (a view of the
@@ -148,24 +207,39 @@ class LivePlot:
         self._ensure(result, values)
         alt = self.update(result, **values)
         canvas = agg_canvas(self.fig)
-        key = (self._axes_key(), self.background_key(result, **values))
-        if self._background is None or key != self._key:
-            for a in self._moving:
+        states = {id(a): self._states[id(a)]() for a in self._follows}
+        changed = [a for a in self._follows if states[id(a)] != self._last_states.get(id(a))]
+        self._last_states = states
+        moving = sorted(self._moving + changed, key=lambda a: a.get_zorder())  # as a full draw
+        ids = {id(a) for a in moving}
+        on_top = [a for a in self._on_top if id(a) not in ids and a.get_visible()]
+        key = (self._axes_key(moving), self.background_key(result, **values),
+               tuple(states[id(a)] for a in self._follows if id(a) not in ids),
+               tuple(id(a) for a in on_top))
+        saved = self._backgrounds.pop(key, None)
+        if saved is None:
+            for a in moving:
                 a.set_animated(True)
             try:
                 canvas.draw()
-                self._background = canvas.copy_from_bbox(self.fig.bbox)
+                renderer = canvas.get_renderer()
+                saved = (canvas.copy_from_bbox(self.fig.bbox),
+                         [canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1.0))
+                          for a in on_top])
             finally:
-                for a in self._moving:
+                for a in moving:
                     a.set_animated(False)
-            # the axes may have moved while drawing (e.g. a title re-placed): key after drawing
-            self._key = (self._axes_key(), key[1])
             self.backgrounds += 1
         else:
-            canvas.restore_region(self._background)
-        for a in self._moving:
+            canvas.restore_region(saved[0])
+        self._backgrounds[key] = saved                 # most recently used last
+        while len(self._backgrounds) > self.keep_backgrounds:
+            self._backgrounds.pop(next(iter(self._backgrounds)))
+        for a in moving:
             if a.get_visible():
                 self.fig.draw_artist(a)
+        for region in saved[1]:                        # e.g. a legend over a moving grid
+            canvas.restore_region(region)
         self.frames += 1
         return np.asarray(canvas.buffer_rgba()), alt
 
@@ -173,3 +247,50 @@ class LivePlot:
         """``(png, alt)``: the frame for these values as PNG bytes."""
         rgba, alt = self.frame_rgba(result, **values)
         return encode_png(rgba), alt
+
+
+class PerStructure:
+    """One :class:`LivePlot` per structure key, each built once: a slider that changes the
+    structure (the number of steps in a diagram) goes back and forth between figures already
+    built instead of building one on every frame.
+
+    Args:
+        make: ``make() -> LivePlot`` (a new, empty plot).
+        keep: how many plots to keep (the most recently used).
+        keep_frames: also keep this many finished frames by the controls' values (only for
+            widgets whose picture depends on nothing but those values); 0: none.
+    """
+
+    def __init__(self, make, keep=16, keep_frames=0):
+        self.make, self.keep, self.keep_frames = make, keep, keep_frames
+        self._probe = make()
+        self.plots, self._frames = {}, {}
+
+    def _plot(self, result, values):
+        key = self._probe.structure_key(result, **values)
+        plot = self.plots.pop(key, None) or self.make()
+        self.plots[key] = plot                         # most recently used last
+        while len(self.plots) > self.keep:
+            old = self.plots.pop(next(iter(self.plots)))
+            if old.fig is not None:
+                import matplotlib.pyplot as plt
+                plt.close(old.fig)
+        return plot
+
+    def draw(self, result, **values):
+        """The complete figure (a new plot, as the static figure beside a widget needs)."""
+        return self.make().draw(result, **values)
+
+    def frame_rgba(self, result, **values):
+        return self._plot(result, values).frame_rgba(result, **values)
+
+    def frame(self, result, **values):
+        key = tuple(sorted(values.items())) if self.keep_frames else None
+        hit = self._frames.pop(key, None) if key is not None else None
+        if hit is None:
+            hit = self._plot(result, values).frame(result, **values)
+        if key is not None:
+            self._frames[key] = hit
+            while len(self._frames) > self.keep_frames:
+                self._frames.pop(next(iter(self._frames)))
+        return hit

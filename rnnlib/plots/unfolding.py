@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
 from ._text import plain_log_ticks, power_of_ten, sub, text_ticks  # noqa: F401 (re-exported)
+from .live import LivePlot
 from .style import PALETTE, grid_figure, new_figure
 
 #: how each weight matrix is drawn: colour, line style, label
@@ -235,8 +236,8 @@ def order_figure(words_a, words_b, distance, bag):
     ax.plot(steps, distance, marker="o", label="RNN: distance between the two hidden states")
     ax.plot(steps, np.full(T, bag), marker="s", label="order-blind: distance of mean word vectors")
     ax.set_xticks(steps)
-    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in zip(words_a, words_b)],
-                       fontsize=9)
+    pairs = zip(words_a, words_b, strict=False)
+    ax.set_xticklabels([f"{a}\n{b}" if a != b else a for a, b in pairs], fontsize=9)
     ax.set_xlabel("word read at step t (two words where the sentences differ)")
     ax.set_ylabel("distance")
     ax.set_title(f"\"{' '.join(words_a)}\" vs \"{' '.join(words_b)}\"", fontsize=11)
@@ -443,8 +444,12 @@ def course_map_figure(highlight=None):
         ax.add_patch(FancyBboxPatch((x0, -1.0), (stop - start) * (w + gap), 2.45,
                                     boxstyle="round,pad=0.02,rounding_size=0.1",
                                     facecolor=part.colour, edgecolor="none"))
+        # a part of one notebook is narrow: shrink its name to fit (a character of italic
+        # text is about 0.55 of the font size wide; the x axis spans n * (w + gap) units)
+        points_per_unit = fig.get_figwidth() * 72 / (n * (w + gap))
+        fits = 0.9 * (stop - start) * (w + gap) * points_per_unit / (0.55 * len(part.name))
         ax.text(x0 + (stop - start) * (w + gap) / 2, 1.22, part.name, ha="center", va="center",
-                fontsize=11, style="italic")
+                fontsize=min(11.0, fits), style="italic")
     for k, nb in enumerate(NOTEBOOKS):
         x = k * (w + gap) + w / 2 - gap / 2
         strong = highlight is not None and nb.number in highlight
@@ -472,3 +477,104 @@ def course_map_figure(highlight=None):
            f"joined by arrows in reading order and grouped into {_NUMBER_WORDS[len(groups)]} "
            f"parts: {'; '.join(groups)}.")
     return fig, alt
+
+
+# ---------------------------------------------------------------------------------------------
+# The widgets' figures, built once and moved (see rnnlib.plots.live)
+
+
+class SharingCostPlot(LivePlot):
+    """The sharing-cost widget's figure (notebook 00): :func:`draw_sharing_cost` with a title
+    naming the sizes. The curves follow H, the marks and the vertical line follow T; the figure
+    is built again only when the curves need other decades on the y axis."""
+
+    def __init__(self, D, O):
+        super().__init__()
+        self.D, self.O = D, O
+
+    @staticmethod
+    def _decades(curve):
+        keys = ("params", "multiply_adds", "stored")
+        return (int(np.floor(np.log10(min(curve[k].min() for k in keys)))),
+                int(np.ceil(np.log10(max(curve[k].max() for k in keys)))))
+
+    def structure_key(self, result, T, H):
+        return self._decades(result["curve"])
+
+    def build(self, result, T, H):
+        fig, ax = new_figure(width=9, height=3.5, layout="none")
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
+        draw_sharing_cost(ax, result["curve"], T, result["now"])
+        self.curves, self.marks, self.vline = ax.lines[0:3], ax.lines[3:6], ax.lines[6]
+        self.moving(*self.curves, *self.marks, self.vline)
+        self.title = self.moving(ax.set_title(" "))
+        self.on_top(ax.get_legend())
+        return fig
+
+    def update(self, result, T, H):
+        curve, now = result["curve"], result["now"]
+        keys = ("params", "multiply_adds", "stored")
+        for line, mark, key in zip(self.curves, self.marks, keys, strict=True):
+            line.set_ydata(curve[key])
+            mark.set_data([T], [now[key]])
+        self.vline.set_xdata([T, T])
+        self.title.set_text(f"D = {self.D} inputs, H = {H} hidden units, O = {self.O} outputs, "
+                            f"T = {T} steps")
+        return sharing_cost_alt(curve, T, now)
+
+
+def _trajectory_ticks(demo):
+    """What :func:`draw_trajectories` puts on the y axis (and whether it overflowed)."""
+    hs, hs2 = demo["hs"], demo["hs_nudged"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(hs) & np.isfinite(hs2)
+        both = np.concatenate([hs[finite], hs2[finite]])
+    top = _nice_ceiling(float(np.abs(both).max())) if both.size else 1.0
+    negative = bool(both.size and both.min() < -0.05 * top)
+    return top, negative, bool(finite.all())
+
+
+class UnfoldingPlot(LivePlot):
+    """The unfolding widget's figure (notebook 01): the hidden state with and without a nudge
+    to x_1 (:func:`draw_trajectories`) over the unrolled chain (:func:`draw_chain_strip`) with
+    w on every recurrent arrow. The curves, the weight labels and the title move; the figure is
+    built again when T, the y axis' ticks or an overflow change."""
+
+    T_MAX = 12
+
+    def structure_key(self, demo, T, w, nonlinearity):
+        return T, _trajectory_ticks(demo)
+
+    def build(self, demo, T, w, nonlinearity):
+        fig, (ax_h, ax_graph) = grid_figure(
+            2, 1, width=9, height=4.4, layout="none", height_ratios=[1.6, 0.75],
+            left=0.09, right=0.98, bottom=0.02, top=0.92, hspace=0.2)
+        draw_trajectories(ax_h, demo, T_max=self.T_MAX, legend_loc="lower left")
+        ax_h.set_xlim(-0.6, self.T_MAX + 0.5)
+        self.curves = ax_h.lines[0:2]
+        self.title = ax_h.set_title(" ", fontsize=11)
+        label = f"{w:.2f}"
+        draw_chain_strip(ax_graph, T, label, self.T_MAX)
+        self.weights = [t for t in ax_graph.texts if t.get_text() == label]
+        self.moving(*self.curves, self.title, *self.weights)
+        self.on_top(ax_h.get_legend())
+        return fig
+
+    def update(self, demo, T, w, nonlinearity):
+        hs, hs2 = demo["hs"], demo["hs_nudged"]
+        steps = np.arange(1, T + 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(hs) & np.isfinite(hs2)
+        for line, h in zip(self.curves, (hs, hs2), strict=True):
+            line.set_data(steps[finite], h[finite])
+        self.title.set_text(f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the hidden state over "
+                            f"time, and the network unrolled under it")
+        for text in self.weights:
+            text.set_text(f"{w:.2f}")
+        eff = demo["effect"]
+        return (f"Top: the hidden state of a one-unit {nonlinearity} RNN with recurrent weight "
+                f"w = {w:.2f} over {T} steps, for the original input and with x_1 nudged by "
+                f"{demo['eps']:g}; the two curves are {eff[0]:.2g} apart at step 1 and "
+                + (f"{eff[-1]:.2g}" if np.isfinite(eff[-1]) else "infinitely far (overflow)")
+                + f" apart at step {T}. Bottom: the network unrolled over {T} steps, every "
+                f"recurrent arrow labelled w = {w:.2f}, directly under the step it feeds.")

@@ -32,6 +32,10 @@ from IPython.display import display
 from ..plots.live import figure_frame
 from ..plots.style import show
 
+#: CSS that hides text from the eye but not from screen readers
+_SCREEN_READER_ONLY = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;"
+                       "overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0")
+
 
 def _running_loop():
     """The asyncio loop running in this thread (the kernel's, while it handles a message), or
@@ -67,7 +71,8 @@ class LiveFigure:
         (reading either first draws a pending change); seconds: how long the last frame took
         (compute + draw + encode); changes, frames: how many control changes arrived and how
         many frames were drawn (frames < changes when values were skipped); image: the
-        ``ipywidgets.Image`` showing the frames.
+        ``ipywidgets.Image`` showing the frames; alt: the alt text of the frame shown, also in
+        ``alt_text``, a line only screen readers see.
     """
 
     def __init__(self, controls, compute, draw, readout=None, height="400px", title=None,
@@ -79,10 +84,11 @@ class LiveFigure:
         self.image = W.Image(format="png")
         self.plot = W.Box([self.image], layout=W.Layout(height=height, overflow="hidden"))
         self.readout = W.HTML()
+        self.alt_text = W.HTML()
         header = [W.HTML(f"<b>{title}</b>")] if title else []
         self.widget = W.VBox(header + [W.HBox(list(self.controls.values()),
                                               layout=W.Layout(flex_flow="row wrap")),
-                                       self.plot, self.readout])
+                                       self.plot, self.alt_text, self.readout])
         self.seconds = None
         self.alt = None
         self.changes = self.frames = 0
@@ -153,10 +159,11 @@ class LiveFigure:
         self._result, self._values = result, values
         png, alt = self.render(result, values)
         self.alt = alt
-        with self.image.hold_sync():          # one message: the picture and its text together
-            self.image.value = png
-            if "tooltip" in self.image.keys:  # ipywidgets 8: the <img>'s title, read aloud
-                self.image.tooltip = alt
+        self.image.value = png
+        # The Image widget has no alt attribute (and its tooltip breaks the view in ipywidgets
+        # 8.1): the alt text goes into a visually hidden line that screen readers read.
+        self.alt_text.value = (f"<span style='{_SCREEN_READER_ONLY}'>Figure: "
+                               f"{html.escape(alt)}</span>")
         if self.readout_fn is not None:
             self.readout.value = self.readout_fn(result, **values)
         self.frames += 1

@@ -7,7 +7,8 @@ import html
 import ipywidgets as W
 
 from ..demos.architectures import ARCHITECTURES, build_architecture
-from ..plots.architectures import architecture_figure
+from ..plots.architectures import ArchitecturePlot, architecture_figure
+from ..plots.live import PerStructure
 from ._base import LiveFigure
 
 #: which lengths each kind reads from the sliders
@@ -55,7 +56,7 @@ def architecture_explorer(kind="many-to-one", cell="RNN", T_x=5, T_y=3, D=3, H=8
     Sliders a kind does not use (T_x for one-to-many, ...) are greyed out.
     """
     style = {"description_width": "initial"}
-    slider = dict(continuous_update=False, style=style, layout=W.Layout(width="210px"))
+    slider = dict(style=style, layout=W.Layout(width="210px"))
     controls = {
         "kind": W.Dropdown(options=list(ARCHITECTURES), value=kind, description="architecture",
                            style=style, layout=W.Layout(width="280px")),
@@ -76,4 +77,5 @@ def architecture_explorer(kind="many-to-one", cell="RNN", T_x=5, T_y=3, D=3, H=8
     controls["kind"].observe(grey_out, names="value")
     grey_out()
     return LiveFigure(controls, explorer_compute, explorer_draw, explorer_readout,
-                      height="330px", title="Architecture explorer")
+                      height="330px", title="Architecture explorer",
+                      update=PerStructure(ArchitecturePlot, keep=16, keep_frames=64))

@@ -17,7 +17,6 @@ import numpy as np
 
 from ..demos import bptt as demo
 from ..plots import bptt as plots
-from ..plots.style import grid_figure
 from ..plots.unfolding import sub
 from ..tbptt import truncated_bptt
 from ._base import LiveFigure
@@ -69,14 +68,8 @@ def loss_placement_compute(rho=0.9, k=T_STEPS, **losses):
 
 
 def loss_placement_draw(result, rho=0.9, k=T_STEPS, **losses):
-    fig, (ax, cax) = grid_figure(1, 2, width=8.6, height=4.3, layout="none",
-                                      width_ratios=[1, 0.03], left=0.15, right=0.84,
-                                      bottom=0.12, top=0.9, wspace=0.04)
-    plots.draw_gradient_heatmap(ax, result["norms"], result["totals"], result["loss_steps"],
-                                k=k, cax=cax)
-    how = "full BPTT" if k >= T_STEPS else f"truncated BPTT, k = {k} (× = cut, exactly 0)"
-    ax.set_title(f"Which loss reaches which step? ρ(W_hh) = {rho:.2f}, {how}", fontsize=11)
-    return fig, plots.heatmap_alt(result["norms"], result["totals"], result["loss_steps"], k)
+    """The heat map (see :class:`rnnlib.plots.bptt.LossPlacementPlot`)."""
+    return plots.LossPlacementPlot().draw(result, rho=rho, k=k, **losses)
 
 
 def loss_placement_readout(result, rho=0.9, k=T_STEPS, **losses):
@@ -107,10 +100,9 @@ def loss_placement_widget(loss_steps=None, rho=0.9, k=T_STEPS):
                                             layout=W.Layout(width="48px"))
                 for i in range(1, T_STEPS + 1)}
     controls["rho"] = W.FloatSlider(value=rho, min=0.1, max=1.5, step=0.05,
-                                    description="ρ(W_hh)", readout_format=".2f",
-                                    continuous_update=False)
-    controls["k"] = W.IntSlider(value=k, min=1, max=T_STEPS, description="k (TBPTT)",
-                                continuous_update=False)
+                                    description="ρ(W_hh)", readout_format=".2f")
+    controls["k"] = W.IntSlider(value=k, min=1, max=T_STEPS, description="k (TBPTT)")
     return LiveFigure(controls, loss_placement_compute, loss_placement_draw,
                       loss_placement_readout, height="360px",
-                      title="Backpropagation through time: where do the gradients go?")
+                      title="Backpropagation through time: where do the gradients go?",
+                      update=plots.LossPlacementPlot())

@@ -18,7 +18,6 @@ import ipywidgets as W
 
 from ..demos import clipping as demo
 from ..plots import clipping as plots
-from ..plots.style import new_figure
 from ._base import LiveFigure
 
 START = (2.0, -0.2)
@@ -37,11 +36,8 @@ def cliff_compute(max_norm, lr):
 
 
 def cliff_draw(result, max_norm, lr):
-    fig, ax = new_figure(width=7.0, height=3.7, layout="none")
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.92)
-    plots.draw_cliff(ax, result["surface"], result["raw"], result["clipped"])
-    ax.set_title(f"η = {lr:.3g}, μ = {max_norm:.3g} (white: low loss)", fontsize=11)
-    return fig, plots.cliff_alt(result["surface"], result["raw"], result["clipped"])
+    """The surface and both paths (see :class:`rnnlib.plots.clipping.CliffPlot`)."""
+    return plots.CliffPlot().draw(result, max_norm=max_norm, lr=lr)
 
 
 def _summary(path):
@@ -77,4 +73,5 @@ def cliff_widget(max_norm=1.0, lr=0.2):
                                 description="learning rate η", style=wide),
     }
     return LiveFigure(controls, cliff_compute, cliff_draw, cliff_readout, height="320px",
-                      title="Gradient descent at a cliff, with and without clipping")
+                      title="Gradient descent at a cliff, with and without clipping",
+                      update=plots.CliffPlot())

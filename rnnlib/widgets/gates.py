@@ -58,10 +58,11 @@ def gate_widget(**overrides) -> LiveFigure:
     start = {**DEFAULTS, **overrides}
     controls = {
         name: W.FloatSlider(value=start[name], min=0.01, max=0.99, step=0.01,
-                            description=_LABELS[name], continuous_update=False,
-                            readout_format=".2f", style={"description_width": "initial"},
+                            description=_LABELS[name], readout_format=".2f",
+                            style={"description_width": "initial"},
                             layout=W.Layout(width="300px"))
         for name in ("f", "i", "o", "r", "z")
     }
     return LiveFigure(controls, compute, draw, readout, height="340px",
-                      title="Hold the gates at fixed values: what survives 50 steps?")
+                      title="Hold the gates at fixed values: what survives 50 steps?",
+                      update=_get_figure())

@@ -3,8 +3,10 @@
 * :func:`gradient_decay_widget`: sliders for the recurrent weight w (0.5-2) and the sequence
   length T (1-200) and a menu for the activation; plots |dL/dh_t| against t on a log scale,
   computed by BPTT in float64 and in float32, and marks where float32 overflows to inf.
-* :func:`spectral_radius_widget`: a slider for the spectral radius of a random 32 x 32
-  W_hh, a menu for the activation and a slider for the size of the inputs; plots ||dL/dh_t||.
+* :func:`spectral_radius_widget`: a menu for the network (a random 32 x 32 W_hh, or the two-unit
+  network of :func:`rnnlib.demos.gradients.saturating_pair`), a slider for the spectral radius
+  of W_hh, a menu for the activation, and sliders for the size of the inputs and for a bias
+  that drives units into saturation; plots ||dL/dh_t||.
 
 Each factory returns a :class:`rnnlib.widgets.LiveFigure` over the plain module-level
 ``*_compute`` / ``*_draw`` / ``*_readout`` functions, which the tests call directly.
@@ -60,49 +62,69 @@ def gradient_decay_widget(w=1.1, T=50, nonlinearity="linear"):
         "nonlinearity": W.Dropdown(options=ACTIVATIONS, value=nonlinearity, description="f"),
     }
     return LiveFigure(controls, decay_compute, decay_draw, decay_readout, height="310px",
-                      title="One recurrent unit: how far back does the gradient survive?")
+                      title="One recurrent unit: how far back does the gradient survive?",
+                      update=plots.ScalarDecayPlot(width=8.0, height=3.6))
 
 
 # ---------------------------------------------------------------------------------------------
 # Many units: the spectral radius of W_hh
 
 RHO_MIN, RHO_MAX = 0.5, 2.0
+BIAS_MAX = 6.0
 H, T_SPECTRAL = 32, 100
+#: the networks of the spectral-radius widget: menu label -> key
+NETWORKS = {"32 random units": "random", "2 units, unit 1 biased": "pair"}
 
 
-def spectral_compute(rho, nonlinearity, input_scale):
-    """||dL/dh_t|| for a 32-unit RNN whose W_hh has spectral radius rho (see
-    :func:`rnnlib.demos.gradients.matrix_gradient_norms`)."""
-    return demo.matrix_gradient_norms(rho, nonlinearity, input_scale, H=H, T=T_SPECTRAL)
+def spectral_compute(rho, nonlinearity, input_scale, bias=0.0, network="random"):
+    """||dL/dh_t|| for a 32-unit RNN whose W_hh has spectral radius rho and every unit the bias
+    ``bias`` (:func:`rnnlib.demos.gradients.matrix_gradient_norms`), or for the two-unit
+    network whose unit 1 gets the bias (:func:`rnnlib.demos.gradients.saturating_pair`)."""
+    if network == "pair":
+        return demo.saturating_pair(rho, bias, nonlinearity, input_scale, T=T_SPECTRAL)
+    return demo.matrix_gradient_norms(rho, nonlinearity, input_scale, H=H, T=T_SPECTRAL,
+                                      bias=bias)
 
 
-def spectral_draw(result, rho, nonlinearity, input_scale):
+def spectral_draw(result, rho, nonlinearity, input_scale, bias=0.0, network="random"):
     return plots.spectral_figure(result, width=8.0, height=3.6)
 
 
-def spectral_readout(result, rho, nonlinearity, input_scale):
+def spectral_readout(result, rho, nonlinearity, input_scale, bias=0.0, network="random"):
     verdict = ("vanished" if result["ratio"] < 1e-2 else "exploded" if result["ratio"] > 1e2
                else "kept roughly its size")
     text = (f"ρ = {result['rho']:.2f}, largest singular value σ<sub>max</sub> = "
-            f"{result['sigma']:.2f}, mean f′ = {result['mean_fprime']:.2f}: after "
+            f"{result['sigma']:.2f}, mean φ′ = {result['mean_fprime']:.2f}: after "
             f"{result['T'] - 1} steps back the gradient norm is "
             f"<b>{plots.fmt_value(result['ratio'])}</b> (it {verdict}).")
-    if nonlinearity == "linear":
-        text += " A linear RNN's gradients do not depend on the inputs: try f = tanh."
+    if network == "pair":
+        text += (f" Unit 1's slope φ′ = {result['fprime_first'][0]:.3g}; the Jacobian "
+                 f"diag(φ′)W<sub>hh</sub> has spectral radius "
+                 f"<b>{result['jacobian_rho']:.2f}</b>.")
+        if nonlinearity == "linear":
+            text += " A linear unit never saturates: try φ = tanh and raise the bias."
+    elif nonlinearity == "linear":
+        text += " A linear RNN's gradients do not depend on the inputs: try φ = tanh."
     return text
 
 
-def spectral_radius_widget(rho=0.9, nonlinearity="linear", input_scale=1.0):
-    """A slider for the spectral radius of a random W_hh (0.5-2.0), a menu for f and a slider for
-    the size of the inputs (0-3)."""
+def spectral_radius_widget(rho=0.9, nonlinearity="linear", input_scale=1.0, bias=0.0,
+                           network="random"):
+    """A menu for the network (32 random units, or 2 units of which unit 1 gets the bias), a
+    slider for the spectral radius of W_hh (0.5-2.0), a menu for φ, and sliders for the size of
+    the inputs (0-3) and for the bias (0-6)."""
     controls = {
+        "network": W.Dropdown(options=list(NETWORKS.items()), value=network,
+                              description="network"),
         "rho": W.FloatSlider(value=rho, min=RHO_MIN, max=RHO_MAX, step=0.01,
                              description="ρ(W_hh)", readout_format=".2f"),
         "nonlinearity": W.Dropdown(options=("linear", "tanh"), value=nonlinearity,
-                                   description="f"),
+                                   description="φ"),
         "input_scale": W.FloatSlider(value=input_scale, min=0.0, max=3.0, step=0.1,
                                      description="inputs ×", readout_format=".1f"),
+        "bias": W.FloatSlider(value=bias, min=0.0, max=BIAS_MAX, step=0.1,
+                              description="bias", readout_format=".1f"),
     }
     return LiveFigure(controls, spectral_compute, spectral_draw, spectral_readout,
-                      height="310px", title="Many units: the spectral radius of W_hh and "
-                      "the activation's derivative")
+                      height="310px", title="The spectral radius of W_hh, the activation's "
+                      "slope and saturation")

@@ -8,7 +8,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..demos.language_model import read_context, sample, temperature_probs
-from ..plots.language_model import next_char_figure
+from ..plots.language_model import NextCharPlot, next_char_figure
 from ._base import LiveFigure
 
 
@@ -57,12 +57,11 @@ def sampling_widget(models, vocab, prime="The river ", temperature=0.8, seed=0, 
                             style=style, layout=W.Layout(width="160px")),
         "temperature": W.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05,
                                      description="temperature", readout_format=".2f",
-                                     continuous_update=False, style=style,
-                                     layout=W.Layout(width="300px")),
+                                     style=style, layout=W.Layout(width="300px")),
         "prime": W.Text(value=prime, description="seed text", continuous_update=False,
                         style=style, layout=W.Layout(width="300px")),
         "seed": W.IntSlider(value=seed, min=0, max=20, description="random seed",
-                            continuous_update=False, style=style, layout=W.Layout(width="240px")),
+                            style=style, layout=W.Layout(width="240px")),
     }
     compute = make_sampling_compute(models, vocab, length)
 
@@ -83,5 +82,8 @@ def sampling_widget(models, vocab, prime="The river ", temperature=0.8, seed=0, 
                 f"<pre style='white-space:pre-wrap;font-size:13px;margin-top:4px'>{text}</pre>"
                 f"</div>")
 
+    # The sliders are live too: a frame costs the sampling of ``length`` characters, and while
+    # one is drawn newer slider values replace older ones (latest wins), so the page never
+    # waits behind the hand. The seed text is read when the reader presses Enter or leaves it.
     return LiveFigure(controls, compute, draw, readout, height="290px",
-                      title="Sampling from the trained model")
+                      title="Sampling from the trained model", update=NextCharPlot(vocab))

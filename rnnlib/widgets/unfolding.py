@@ -17,7 +17,7 @@ import numpy as np
 
 from ..demos import unfolding as demo
 from ..plots import unfolding as plots
-from ..plots.style import grid_figure
+from ..plots.live import PerStructure
 from ._base import LiveFigure
 
 # ---------------------------------------------------------------------------------------------
@@ -35,12 +35,7 @@ def sharing_compute(T, H):
 
 
 def sharing_draw(result, T, H):
-    fig, ax = plots.new_figure(width=9, height=3.5, layout="none")
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
-    plots.draw_sharing_cost(ax, result["curve"], T, result["now"])
-    ax.set_title(f"D = {SHARING_D} inputs, H = {H} hidden units, O = {SHARING_O} outputs, "
-                 f"T = {T} steps")
-    return fig, plots.sharing_cost_alt(result["curve"], T, result["now"])
+    return plots.SharingCostPlot(SHARING_D, SHARING_O).draw(result, T=T, H=H)
 
 
 def sharing_readout(result, T, H):
@@ -53,13 +48,12 @@ def sharing_readout(result, T, H):
 def sharing_cost_widget(T=20, H=16):
     """Slider for T (1-200) and H (1-64): parameters stay fixed, work grows with T."""
     controls = {
-        "T": W.IntSlider(value=T, min=1, max=SHARING_T_MAX, description="T (steps)",
-                         continuous_update=False),
-        "H": W.IntSlider(value=H, min=1, max=64, description="H (hidden)",
-                         continuous_update=False),
+        "T": W.IntSlider(value=T, min=1, max=SHARING_T_MAX, description="T (steps)"),
+        "H": W.IntSlider(value=H, min=1, max=64, description="H (hidden)"),
     }
     return LiveFigure(controls, sharing_compute, sharing_draw, sharing_readout, height="300px",
-                      title="Parameter sharing: what grows with the sequence length?")
+                      title="Parameter sharing: what grows with the sequence length?",
+                      update=plots.SharingCostPlot(SHARING_D, SHARING_O))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,25 +72,10 @@ def unfolding_compute(T, w, nonlinearity):
 
 def unfolding_draw(result, T, w, nonlinearity):
     """Two rows sharing the step axis: the hidden state (original and with x_1 nudged) and,
-    under it, the unrolled chain with w on every recurrent arrow. (The size of the nudge's
-    effect on a log scale is the static figure above the widget and the readout: a third
-    panel would double the redraw time.)"""
-    fig, (ax_h, ax_graph) = grid_figure(
-        2, 1, width=9, height=4.4, layout="none", height_ratios=[1.6, 0.75],
-        left=0.09, right=0.98, bottom=0.02, top=0.92, hspace=0.2)
-    plots.draw_trajectories(ax_h, result, T_max=UNFOLD_T_MAX, legend_loc="lower left")
-    ax_h.set_xlim(-0.6, UNFOLD_T_MAX + 0.5)
-    ax_h.set_title(f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the hidden state over time, and "
-                   f"the network unrolled under it", fontsize=11)
-    plots.draw_chain_strip(ax_graph, T, f"{w:.2f}", UNFOLD_T_MAX)
-    eff = result["effect"]
-    alt = (f"Top: the hidden state of a one-unit {nonlinearity} RNN with recurrent weight "
-           f"w = {w:.2f} over {T} steps, for the original input and with x_1 nudged by "
-           f"{result['eps']:g}; the two curves are {eff[0]:.2g} apart at step 1 and "
-           + (f"{eff[-1]:.2g}" if np.isfinite(eff[-1]) else "infinitely far (overflow)")
-           + f" apart at step {T}. Bottom: the network unrolled over {T} steps, every recurrent "
-           f"arrow labelled w = {w:.2f}, directly under the step it feeds.")
-    return fig, alt
+    under it, the unrolled chain with w on every recurrent arrow (see
+    :class:`rnnlib.plots.unfolding.UnfoldingPlot`). The size of the nudge's effect on a log
+    scale is the static figure above the widget and the readout."""
+    return plots.UnfoldingPlot().draw(result, T=T, w=w, nonlinearity=nonlinearity)
 
 
 def unfolding_readout(result, T, w, nonlinearity):
@@ -121,4 +100,5 @@ def unfolding_widget(T=8, w=0.9, nonlinearity="tanh"):
                                    description="f"),
     }
     return LiveFigure(controls, unfolding_compute, unfolding_draw, unfolding_readout,
-                      height="470px", title="Unfold the loop: sequence length and recurrent weight")
+                      height="470px", title="Unfold the loop: sequence length and recurrent weight",
+                      update=PerStructure(plots.UnfoldingPlot, keep=16))
