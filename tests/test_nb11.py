@@ -135,8 +135,8 @@ def test_exercise_checks_never_raise(check, solution, capsys):
 @pytest.mark.parametrize("check, slip, words", [
     (ex.check_best_unit, ex._signed_argmax, "np.abs before argmax"),
     (ex.check_best_unit, ex._covariance, "covariance"),
-    (ex.check_connectivity_ratio, lambda c, k: c[k] / c[0], "the inverse"),
-    (ex.check_connectivity_ratio, lambda c, k: c[0] / c[k - 1], "off by one"),
+    (ex.check_connectivity_ratio, lambda c, j: c[j] / c[0], "the inverse"),
+    (ex.check_connectivity_ratio, lambda c, j: c[0] / c[j - 1], "off by one"),
 ])
 def test_slips_are_named(check, slip, words, capsys):
     result = check(slip)
@@ -155,7 +155,7 @@ def test_correct_but_different_answers_pass():
 
     assert ex.check_best_unit(with_corrcoef).passed
     assert ex.check_best_unit(float32).passed
-    assert ex.check_connectivity_ratio(lambda c, k: np.exp(np.log(c[0]) - np.log(c[k]))).passed
+    assert ex.check_connectivity_ratio(lambda c, j: np.exp(np.log(c[0]) - np.log(c[j]))).passed
 
 
 def test_every_exercise_has_three_hint_levels():

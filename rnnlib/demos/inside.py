@@ -8,8 +8,8 @@ RNNs", Distill 2019):
   correlates every unit with simple properties of the text (where in the line we are, whether a
   word is ending, whether we are inside a speaker's name) and says how many units match none of
   them.
-* **Connectivity.** How much does the prediction at character t depend on the input k characters
-  back? :func:`connectivity` computes :math:`\|\partial \ell_t / \partial x_{t-k}\|` by BPTT,
+* **Connectivity.** How much does the prediction at character t depend on the input j characters
+  back? :func:`connectivity` computes :math:`\|\partial \ell_t / \partial x_{t-j}\|` by BPTT,
   where :math:`\ell_t = -\log p(x_{t+1} \mid x_{\le t})` is the loss of the next character:
   notebook 03's vanishing gradient, measured on real text.
 
@@ -110,9 +110,9 @@ def unit_feature_table(traces, features, threshold=0.5):
 
 
 def connectivity(model, vocab, text, t, K):
-    """:math:`\\|\\partial \\ell_t / \\partial x_{t-k}\\|` for k = 0..K, where
+    """:math:`\\|\\partial \\ell_t / \\partial x_{t-j}\\|` for j = 0..K, where
     :math:`\\ell_t = -\\log p(\\text{text}[t+1] \\mid \\text{text}[\\le t])`, by BPTT through
-    the window ``text[t-K .. t]`` read from a zero state. Returns (K + 1,), index k."""
+    the window ``text[t-K .. t]`` read from a zero state. Returns (K + 1,), index j."""
     t, K = _checks.check_positive_int(t, "t"), _checks.check_positive_int(K, "K")
     if t - K < 0 or t + 1 >= len(text):
         raise ValueError(f"need K <= t < len(text) - 1, got t = {t}, K = {K}, "
@@ -124,12 +124,12 @@ def connectivity(model, vocab, text, t, K):
     p = softmax(ys[-1, 0])
     dys[-1, 0] = p - np.eye(vocab.size)[ids[-1]]            # d(-log p(next)) / d(logits_t)
     dx, _, _ = model.backward(dys, cache)
-    return np.linalg.norm(dx[::-1, 0], axis=-1)             # reversed: index k = t - step
+    return np.linalg.norm(dx[::-1, 0], axis=-1)             # reversed: index j = t - step
 
 
 def mean_connectivity(model, vocab, text, K, positions):
     """The geometric mean of :func:`connectivity` over the given positions (a (K + 1,) array):
-    a typical value per distance k, robust to the few positions that dominate a plain mean."""
+    a typical value per distance j, robust to the few positions that dominate a plain mean."""
     logs = [np.log(connectivity(model, vocab, text, int(t), K) + 1e-300) for t in positions]
     return np.exp(np.mean(logs, axis=0))
 

@@ -3,7 +3,7 @@ r"""Self-checks for notebook 11 (looking inside a character model).
 :func:`check_best_unit`
     which unit of a trace follows a property of the text most closely (by |correlation|).
 :func:`check_connectivity_ratio`
-    how many times weaker the dependence on the input k steps back is than on the latest input.
+    how many times weaker the dependence on the input j steps back is than on the latest input.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ HINTS = {
             best = int(np.argmax(np.abs(...)))
             return best, r[best]"""),
     "check_connectivity_ratio": (
-        "The connectivity curve gives, for each distance k, how strongly the loss depends on "
-        "the input k steps back. Compare the value at distance k with the value at distance 0.",
+        "The connectivity curve gives, for each distance j, how strongly the loss depends on "
+        "the input j steps back. Compare the value at distance j with the value at distance 0.",
         """\
-        ratio = c[0] / c[k]      (how many times weaker at distance k; c[0] is the latest input)""",
+        ratio = c[0] / c[j]      (how many times weaker at distance j; c[0] is the latest input)""",
         """\
-        def connectivity_ratio(c, k):
+        def connectivity_ratio(c, j):
             return c[...] / c[...]"""),
 }
 
@@ -101,24 +101,24 @@ def check_best_unit(fn):
                      output_names=["unit", "r"], diagnose=diagnose)
 
 
-def solution_connectivity_ratio(c, k):
-    """How many times weaker the dependence on the input ``k`` steps back is than on the latest
-    input: c[0] / c[k]."""
-    return c[0] / c[k]
+def solution_connectivity_ratio(c, j):
+    """How many times weaker the dependence on the input ``j`` steps back is than on the latest
+    input: c[0] / c[j]."""
+    return c[0] / c[j]
 
 
 def _ratio_cases():
     rng = np.random.default_rng(12)
-    return [(np.exp(-rng.uniform(0.05, 0.5) * np.arange(30)) * rng.uniform(1, 5), k)
-            for k in (5, 20, 1, 29)]
+    return [(np.exp(-rng.uniform(0.05, 0.5) * np.arange(30)) * rng.uniform(1, 5), j)
+            for j in (5, 20, 1, 29)]
 
 
 def check_connectivity_ratio(fn):
-    """Check ``fn(c, k) -> ratio``."""
+    """Check ``fn(c, j) -> ratio``."""
     diagnose = known_mistakes([
-        (lambda c, k: c[k] / c[0], "that is the inverse: c[0] / c[k] says how many times "
-                                   "weaker the input k steps back is."),
-        (lambda c, k: c[0] / c[k - 1], "off by one: c[k] is the value at distance k "
+        (lambda c, j: c[j] / c[0], "that is the inverse: c[0] / c[j] says how many times "
+                                   "weaker the input j steps back is."),
+        (lambda c, j: c[0] / c[j - 1], "off by one: c[j] is the value at distance j "
                                        "(c[0] is distance 0)."),
     ])
     return run_check("connectivity_ratio", fn, solution_connectivity_ratio, _ratio_cases(),

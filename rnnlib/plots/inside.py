@@ -91,21 +91,21 @@ class TextActivationFigure(LivePlot):
 
 
 def connectivity_figure(curves, K):
-    """Typical ||d loss_t / d x_{t-k}|| against the distance k, one curve per model, log scale.
+    """Typical ||d loss_t / d x_{t-j}|| against the distance j, one curve per model, log scale.
 
     curves: label -> (K + 1,) values."""
     fig, ax = new_figure(width=7.5, height=3.6)
-    k = np.arange(K + 1)
-    for j, (label, values) in enumerate(curves.items()):
+    distance = np.arange(K + 1)
+    for n, (label, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=float)
         shown = np.where(values > 0, values, np.nan)
-        ax.plot(k, shown, marker="os"[j % 2], markevery=5, label=label)
+        ax.plot(distance, shown, marker="os"[n % 2], markevery=5, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("distance k back from the predicting character")
-    ax.set_ylabel("||∂ loss_t / ∂ x_(t−k)|| (geometric mean)")
+    ax.set_xlabel("distance j back from the predicting character")
+    ax.set_ylabel("||∂ loss_t / ∂ x_(t−j)|| (geometric mean)")
     ax.set_title("How far back the prediction reaches")
     ax.legend()
-    alt = ("Log-scale plot of how strongly the next-character loss depends on the input k "
+    alt = ("Log-scale plot of how strongly the next-character loss depends on the input j "
            "characters back, for " + " and ".join(curves) + "; the vanilla RNN's curve falls "
            "by many orders of magnitude within a few dozen characters, the LSTM's much more "
            "slowly.")
