@@ -170,6 +170,21 @@ def test_03_spectral_radius_linear_pivot_and_tanh_saturation():
 # -- 04 --------------------------------------------------------------------------------------------
 
 
+def test_03_two_units_explode_with_rho_below_one_until_inputs_tip_them():
+    guide_says(
+        'pick the **network** "2 units, unit 1 biased", f = tanh, **rho** 0.73, **inputs x** at 0,',
+        "the gradient 99 steps back goes from about 1e-13 to about 1e10 while rho stays below 1",
+        "Then raise the inputs to 0.1: the pair is knocked off its balance and the gradient "
+        "vanishes again",
+    )
+    calm = gradients.spectral_compute(0.73, "tanh", 0.0, bias=0.0, network="pair")
+    saturated = gradients.spectral_compute(0.73, "tanh", 0.0, bias=5.0, network="pair")
+    nudged = gradients.spectral_compute(0.73, "tanh", 0.1, bias=5.0, network="pair")
+    assert 1e-15 < calm["ratio"] < 1e-11
+    assert 1e9 < saturated["ratio"] < 1e11 and saturated["rho"] < 1 < saturated["jacobian_rho"]
+    assert nudged["ratio"] < 1e-6
+
+
 @pytest.mark.parametrize("max_norm, lr", [(1.0, 0.2), (1.0, 1.0), (0.01, 0.2), (3.0, 0.5)])
 def test_04_clipped_step_is_at_most_lr_times_threshold(max_norm, lr):
     guide_says("the longest clipped step is always at most learning rate x threshold")
