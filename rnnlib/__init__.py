@@ -28,5 +28,6 @@ __all__ = [
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adagrad", "Adam", "clip_grad_norm", "clip_grad_norm_per_param", "clip_grad_value",
     "global_norm", "truncated_bptt", "check_module", "numerical_gradient", "relative_error",
-    "load_torch_state_dict", "NonFiniteError", "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
+    "load_torch_state_dict", "NonFiniteError",
+    "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
 ]

@@ -2,8 +2,8 @@
 
 Their ``params`` are flat dicts named exactly like PyTorch's ``state_dict`` keys
 (``weight_ih_l0``, ``weight_hh_l1_reverse``, ...) and hold the sub-layers' own arrays, so writing
-into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
-bidirectional=True)`` one-to-one.
+into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from
+``torch.nn.LSTM(..., num_layers=2, bidirectional=True)`` one-to-one.
 """
 
 from __future__ import annotations
@@ -51,13 +51,15 @@ class Bidirectional:
     def params(self):
         """``weight_ih``, ..., ``weight_ih_reverse``, ...: the two layers' own arrays."""
         routes = {k: (self.forward_layer, k) for k in self.forward_layer.params}
-        routes.update({k + "_reverse": (self.backward_layer, k) for k in self.backward_layer.params})
+        routes.update({k + "_reverse": (self.backward_layer, k)
+                       for k in self.backward_layer.params})
         return ParamDict(routes)
 
     def with_params(self, params):
         fwd = {k: params[k] for k in self.forward_layer.params}
         bwd = {k: params[k + "_reverse"] for k in self.backward_layer.params}
-        return Bidirectional(self.forward_layer.with_params(fwd), self.backward_layer.with_params(bwd))
+        return Bidirectional(self.forward_layer.with_params(fwd),
+                             self.backward_layer.with_params(bwd))
 
     def num_params(self):
         return self.forward_layer.num_params() + self.backward_layer.num_params()

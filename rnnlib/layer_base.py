@@ -89,7 +89,8 @@ class RecurrentLayer:
         return new
 
     def __repr__(self):
-        return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
+        return (f"{type(self).__name__}(input_size={self.input_size}, "
+                f"hidden_size={self.hidden_size})")
 
     # ---- validation --------------------------------------------------------------------------
     def _check_params(self):

@@ -245,7 +245,8 @@ def test_embedding_feeds_a_layer_and_refuses_bad_ids():
     ids = np.array([[1, 2, 3], [4, 5, 6]])
     hs, _, _ = layer.forward(emb.forward(ids)[0])
     assert hs.shape == (2, 3, H)
-    with pytest.raises(ValueError, match=r"ids must lie in \[0, 7\) \(the vocabulary\), got the id 7"):
+    with pytest.raises(ValueError,
+                       match=r"ids must lie in \[0, 7\) \(the vocabulary\), got the id 7"):
         emb.forward(np.array([[7]]))
     with pytest.raises(ValueError, match=r"ids must lie in \[0, 7\).*got the id -1"):
         emb.forward(np.array([-1]))
