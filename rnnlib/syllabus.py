@@ -55,6 +55,7 @@ PARTS = (
     Part("gated cells", "#D5F5E3"),
     Part("putting it to work", "#F5E6F0"),
     Part("toward attention", "#FFF3C4"),
+    Part("looking inside", "#E6E6E6"),
 )
 
 NOTEBOOKS = (
@@ -80,6 +81,8 @@ NOTEBOOKS = (
              "bottleneck,\nalignment", "attention", "toward attention", 60),
     Notebook("10", "10_decoding", "Decoding: teacher forcing, greedy and beam search", "decoding",
              "greedy vs\nbeam search", "decoding", "toward attention", 60),
+    Notebook("11", "11_inside", "Seeing inside a character model", "seeing\ninside",
+             "units and\nconnectivity", "inside", "looking inside", 60),
 )
 
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import io
 import json
 import os
 import pathlib
@@ -56,6 +57,9 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _safe_output import OutputError, protected_reason, replace_file  # noqa: E402
+
 MARK = ".rnnlib-grades"                       # the file that says a folder is this script's
 VERDICT = re.compile(r"^(✅|❌|⏳) (.+?): ", re.M)
 HEADING = re.compile(r"^#\s*(\d\d)\s*·", re.M)
@@ -219,10 +223,13 @@ def statuses(executed, log):
 def _own_folder(out):
     """Create ``out`` (marked as this script's) or accept it if it carries the mark."""
     if out.exists():
-        if not (out / MARK).exists():
-            sys.exit(f"{out} exists and was not made by grade.py: choose another --out "
-                     "(this script never writes into a folder it did not create).")
+        if not (out / MARK).is_file():
+            raise OutputError(f"{out} exists and was not made by grade.py: choose another --out "
+                              "(this script never writes into a folder it did not create).")
     else:
+        why = protected_reason(out)
+        if why:
+            raise OutputError(f"refusing to write grades into {out}: {why}.")
         out.mkdir(parents=True)
         (out / MARK).write_text("made by scripts/grade.py\n", encoding="utf-8")
     (out / "executed").mkdir(exist_ok=True)
@@ -274,11 +281,12 @@ def grade(folder, out, timeout=300.0, cell_timeout=60.0, check_time_limit=10.0,
         row["passed"] = sum(row.get(c) == "passed" for c in graded)
         row["exercises"] = len(graded)
         table.append({h: row.get(h, "missing" if h in columns else "") for h in header})
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(table)
-    (out / "grades.md").write_text(_markdown(header, table), encoding="utf-8")
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(table)
+    replace_file(out / "grades.csv", text.getvalue())
+    replace_file(out / "grades.md", _markdown(header, table))
     say(f"wrote {out / 'grades.csv'} and {out / 'grades.md'}")
     return table
 
@@ -310,9 +318,9 @@ def make_student_package(dest, source=ROOT, say=print):
     rnnlib/exercises replaced by a stub. Returns {module: [solutions kept, used by a check]}."""
     dest = pathlib.Path(dest).resolve()
     if dest.exists():
-        sys.exit(f"{dest} exists: give a new folder (nothing is ever overwritten).")
+        raise OutputError(f"{dest} exists: give a new folder (nothing is ever overwritten).")
     if source.resolve() in dest.parents:
-        sys.exit("the package must go outside the course folder")
+        raise OutputError("the student package must go outside the course folder")
     shutil.copytree(source, dest, ignore=lambda d, names: [
         n for n in names if n in SKIP or n.endswith("-grades") or n.endswith(".egg-info")])
     kept = {}
@@ -375,6 +383,14 @@ def main(argv=None):
     if args.run_one:
         run_one(args.run_one[0], args.run_one[1], args.cell_timeout)
         return 0
+    try:
+        return _main(parser, args)
+    except OutputError as err:
+        print(f"grade.py: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(parser, args):
     if args.student_package:
         make_student_package(args.student_package)
         print(f"student package written to {args.student_package}")

@@ -175,8 +175,9 @@ def test_it_never_writes_into_a_folder_it_did_not_make(tmp_path):
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "grades.csv").write_text("my own file", encoding="utf-8")
-    with pytest.raises(SystemExit):
+    with pytest.raises(grade.OutputError, match="not made by grade.py"):
         grade.grade(tmp_path / "subs", mine, say=lambda *a: None)
+    assert grade.main([str(tmp_path / "subs"), "--out", str(mine)]) == 2     # said, not raised
     assert (mine / "grades.csv").read_text(encoding="utf-8") == "my own file"
 
 
@@ -212,5 +213,5 @@ def test_the_student_package_hides_the_solutions_and_keeps_the_checks(tmp_path):
                           text=True, env={"PYTHONPATH": str(dest), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert grade.HIDDEN in done.stdout and "dW_xh +=" not in done.stdout
-    with pytest.raises(SystemExit):                              # never over an existing folder
+    with pytest.raises(grade.OutputError):                     # never over an existing folder
         grade.make_student_package(dest, say=lambda *a: None)

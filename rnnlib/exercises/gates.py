@@ -216,7 +216,7 @@ def _gru_variant(swap_z=False, reset_before=False, order="rzn", no_bhn_in_reset=
 _GRU_MISTAKES = [
     (_gru_variant(swap_z=True), "z and 1 - z are swapped. In PyTorch's convention (and the "
      "course's) z is the fraction of the old state that is kept: h = (1 - z) * n + z * h_prev. "
-     "Some texts (Chung et al. 2014, Wikipedia) write it the other way round; both are GRUs, but "
+     "Some texts (Chung et al. 2014, Olah 2015) write it the other way round; both are GRUs, but "
      "they are not the same function of the same weights."),
     (_gru_variant(reset_before=True), "you applied the reset gate before the matmul, "
      "W_hn (r * h_prev) + b_hn: that is the GRU of Cho et al. (2014) and d2l, "

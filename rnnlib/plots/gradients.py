@@ -374,12 +374,16 @@ def draw_spectral(ax, r):
     ax.set_xlim(0, r["T"] + 1)
     ax.set_xlabel(f"time step t (the loss is at t = T = {r['T']})")
     ax.set_ylabel("‖∂L/∂hₜ‖")
-    # the curves fall from left to right when the gradient grows going back: the lower left is
-    # free then, the upper left otherwise ("best" would cost a few ms per redraw)
-    grows = r["ratio"] > 1.0 or max(g[0] for g in guides) > 1.0
-    ax.legend(loc="lower left" if grows and r["ratio"] > 1.0 else
-              "upper right" if grows else "upper left", fontsize=9)
+    ax.legend(loc=spectral_legend_loc(r, guides), fontsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+
+
+def spectral_legend_loc(r, guides):
+    """The curves fall from left to right when the gradient grows going back: the lower left is
+    free then, the upper left otherwise ("best" would cost a few ms per redraw)."""
+    grows = r["ratio"] > 1.0 or max(g[0] for g in guides) > 1.0
+    return ("lower left" if grows and r["ratio"] > 1.0 else
+            "upper right" if grows else "upper left")
 
 
 def spectral_alt(r):
@@ -402,7 +406,52 @@ def spectral_title(r):
 
 
 def spectral_figure(r, width=8.0, height=3.6):
-    fig, ax = _fast_figure(width=width, height=height, left=0.1)
-    draw_spectral(ax, r)
-    ax.set_title(spectral_title(r), fontsize=11)
-    return fig, spectral_alt(r)
+    """:func:`draw_spectral` with its title (see :class:`SpectralPlot`)."""
+    return SpectralPlot(width, height).draw(r)
+
+
+class SpectralPlot(LivePlot):
+    """The spectral-radius widget's figure (:func:`draw_spectral` and a title), built once per
+    network (the two-unit one has one more guide line): the curves and the title move, the y
+    axis follows the curves' decades, the legend is made again only when it changes corner."""
+
+    def __init__(self, width=8.0, height=3.6):
+        super().__init__()
+        self.size = (width, height)
+
+    def structure_key(self, r, **_):
+        return r.get("network")
+
+    def build(self, r, **_):
+        fig, ax = _fast_figure(width=self.size[0], height=self.size[1], left=0.1)
+        draw_spectral(ax, r)
+        self.ax = ax
+        self.guide = ax.lines[0]
+        self.jac = ax.lines[1] if r.get("network") == "pair" else None
+        self.norms, self.one = ax.lines[-2], ax.lines[-1]
+        self.title = ax.set_title(" ", fontsize=11)
+        self.moving(*ax.lines, self.title, ax.yaxis)
+        self.legend = self.on_top(ax.get_legend())
+        self._ticks = self._legend_loc = None
+        return fig
+
+    def update(self, r, **_):
+        t = r["t"]
+        self.guide.set_ydata(r["guide"])
+        guides = [r["guide"]]
+        if self.jac is not None:
+            with np.errstate(over="ignore", under="ignore"):
+                jac = r["jacobian_rho"] ** (r["T"] - t).astype(np.float64)
+            self.jac.set_ydata(jac)
+            guides.append(jac)
+        self.norms.set_ydata(r["norms"])
+        spec = log_tick_spec([r["norms"]] + guides)
+        if spec != self._ticks:
+            apply_log_ticks(self.ax, *spec)
+            self._ticks = spec
+        loc = spectral_legend_loc(r, guides)
+        if loc != self._legend_loc:
+            self.legend = self.on_top(self.ax.legend(loc=loc, fontsize=9), replaces=self.legend)
+            self._legend_loc = loc
+        self.title.set_text(spectral_title(r))
+        return spectral_alt(r)

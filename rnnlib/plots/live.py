@@ -190,6 +190,23 @@ class LivePlot:
                                                          a.get_scale()))
         return artists[0]
 
+    def _draw_order(self, artists):
+        """A sort key that orders artists as a full draw does: figure-level artists and axes by
+        z-order, then within each axes its children by z-order, ties in the order they were
+        added."""
+        top = {id(a): k for k, a in enumerate(self.fig.get_children())}
+        inner = {}
+        for ax in {id(a.axes): a.axes for a in artists
+                   if getattr(a, "axes", None) is not None}.values():
+            inner.update({id(c): k for k, c in enumerate(ax.get_children())})
+
+        def key(a):
+            ax = getattr(a, "axes", None)
+            if ax is None or ax is a:
+                return (a.get_zorder(), top.get(id(a), 0), 0.0, 0)
+            return (ax.get_zorder(), top.get(id(ax), 0), a.get_zorder(), inner.get(id(a), 0))
+        return key
+
     def _axes_key(self, moving):
         """What of the axes the background shows: limits and scales (unless that axis, with
         its ticks, labels and grid, is among the ``moving`` artists), place and visibility."""
@@ -210,7 +227,14 @@ class LivePlot:
         states = {id(a): self._states[id(a)]() for a in self._follows}
         changed = [a for a in self._follows if states[id(a)] != self._last_states.get(id(a))]
         self._last_states = states
-        moving = sorted(self._moving + changed, key=lambda a: a.get_zorder())  # as a full draw
+        moving = self._moving + changed
+        # the spines of axes with moving artists: drawn with them, so a line meets a spine as
+        # in the complete figure
+        spines = {id(sp): sp for a in moving if getattr(a, "axes", None) is not None
+                  and a.axes.axison and a.axes.get_frame_on()
+                  for sp in a.axes.spines.values() if sp.get_visible()}
+        moving = sorted({id(a): a for a in moving + list(spines.values())}.values(),
+                        key=self._draw_order(moving))
         ids = {id(a) for a in moving}
         on_top = [a for a in self._on_top if id(a) not in ids and a.get_visible()]
         key = (self._axes_key(moving), self.background_key(result, **values),

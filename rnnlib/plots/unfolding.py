@@ -506,7 +506,8 @@ class SharingCostPlot(LivePlot):
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
         draw_sharing_cost(ax, result["curve"], T, result["now"])
         self.curves, self.marks, self.vline = ax.lines[0:3], ax.lines[3:6], ax.lines[6]
-        self.moving(*self.curves, *self.marks, self.vline)
+        # the text ticks' grid lines are drawn over the curves (added later, same z-order)
+        self.moving(*self.curves, *self.marks, self.vline, *ax.collections)
         self.title = self.moving(ax.set_title(" "))
         self.on_top(ax.get_legend())
         return fig
@@ -556,7 +557,8 @@ class UnfoldingPlot(LivePlot):
         label = f"{w:.2f}"
         draw_chain_strip(ax_graph, T, label, self.T_MAX)
         self.weights = [t for t in ax_graph.texts if t.get_text() == label]
-        self.moving(*self.curves, self.title, *self.weights)
+        # the text ticks' grid lines are drawn over the curves (added later, same z-order)
+        self.moving(*self.curves, *ax_h.collections, self.title, *self.weights)
         self.on_top(ax_h.get_legend())
         return fig
 

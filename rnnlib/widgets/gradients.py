@@ -76,7 +76,7 @@ H, T_SPECTRAL = 32, 100
 NETWORKS = {"32 random units": "random", "2 units, unit 1 biased": "pair"}
 
 
-def spectral_compute(network, rho, nonlinearity, input_scale, bias):
+def spectral_compute(rho, nonlinearity, input_scale, bias=0.0, network="random"):
     """||dL/dh_t|| for a 32-unit RNN whose W_hh has spectral radius rho and every unit the bias
     ``bias`` (:func:`rnnlib.demos.gradients.matrix_gradient_norms`), or for the two-unit
     network whose unit 1 gets the bias (:func:`rnnlib.demos.gradients.saturating_pair`)."""
@@ -86,11 +86,11 @@ def spectral_compute(network, rho, nonlinearity, input_scale, bias):
                                       bias=bias)
 
 
-def spectral_draw(result, network, rho, nonlinearity, input_scale, bias):
+def spectral_draw(result, rho, nonlinearity, input_scale, bias=0.0, network="random"):
     return plots.spectral_figure(result, width=8.0, height=3.6)
 
 
-def spectral_readout(result, network, rho, nonlinearity, input_scale, bias):
+def spectral_readout(result, rho, nonlinearity, input_scale, bias=0.0, network="random"):
     verdict = ("vanished" if result["ratio"] < 1e-2 else "exploded" if result["ratio"] > 1e2
                else "kept roughly its size")
     text = (f"ρ = {result['rho']:.2f}, largest singular value σ<sub>max</sub> = "
@@ -127,4 +127,4 @@ def spectral_radius_widget(rho=0.9, nonlinearity="linear", input_scale=1.0, bias
     }
     return LiveFigure(controls, spectral_compute, spectral_draw, spectral_readout,
                       height="310px", title="The spectral radius of W_hh, the activation's "
-                      "slope and saturation")
+                      "slope and saturation", update=plots.SpectralPlot(width=8.0, height=3.6))
