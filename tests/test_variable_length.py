@@ -254,3 +254,34 @@ def test_embedding_feeds_a_layer_and_refuses_bad_ids():
         emb.forward(np.array([1.0]))
     with pytest.raises(ValueError, match=r"cache must be the dict returned by Embedding.forward"):
         emb.backward(np.zeros((1, D)), None)
+
+
+# ---- lengths through a Stack and a RecurrentNetwork --------------------------------------------
+
+@pytest.mark.parametrize("many_to_one", [False, True])
+def test_network_with_lengths_matches_each_sequence_alone_and_finite_differences(many_to_one):
+    net = rnnlib.RecurrentNetwork(rnnlib.stacked("lstm", D, H, num_layers=2, seed=0),
+                                  rnnlib.Linear(H, 2, seed=1), many_to_one=many_to_one)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((T, B, D))
+    ys, _, cache = net.forward(x, lengths=LENGTHS)
+    for b, n in enumerate(LENGTHS):
+        alone = net.forward(x[:n, b:b + 1])[0]
+        want = alone[0] if many_to_one else alone[:, 0]
+        got = ys[b] if many_to_one else ys[:n, b]
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    dys = rng.standard_normal(ys.shape)
+    if not many_to_one:                                   # the loss of the real steps only
+        dys *= (np.arange(T)[:, None] < LENGTHS[None, :])[..., None]
+    dx, _, grads = net.backward(dys, cache)
+    num = numerical_gradient(
+        lambda p: float(np.sum(net.with_params(p).forward(x, lengths=LENGTHS)[0] * dys)),
+        net.params)
+    for k in grads:
+        assert relative_error(grads[k], num[k]) < 1e-7, k
+
+
+def test_bidirectional_refuses_lengths_for_now():
+    bi = rnnlib.stacked("gru", D, H, bidirectional=True, seed=0)
+    with pytest.raises(ValueError, match=r"lengths= is not available for Bidirectional"):
+        bi.forward(np.zeros((T, B, D)), lengths=LENGTHS)
