@@ -5,10 +5,11 @@ The core (everything imported here) needs numpy only. Figures live in ``rnnlib.p
 See docs/ARCHITECTURE.md for which file answers which question.
 """
 
-from ._checks import NonFiniteError
 from . import analysis, cells, data, gradcheck, losses, optim, tbptt
+from ._checks import NonFiniteError
 from .cell_registry import CELL_LABELS, CELLS, cell_label, cell_layer, cell_name
 from .composite import Bidirectional, Stack, stacked
+from .embedding import Embedding
 from .gradcheck import check_module, numerical_gradient, relative_error
 from .layers import GRU, LSTM, RNN, RecurrentLayer
 from .losses import mse_loss, softmax, softmax_cross_entropy
@@ -23,9 +24,10 @@ __version__ = "0.1.0"
 __all__ = [
     "RNN", "LSTM", "GRU", "RecurrentLayer", "CELLS", "CELL_LABELS", "cell_layer", "cell_label",
     "cell_name", "Stack", "Bidirectional", "stacked",
-    "Linear", "RecurrentNetwork", "ElmanNetwork", "JordanNetwork", "EncoderDecoder",
+    "Embedding", "Linear", "RecurrentNetwork", "ElmanNetwork", "JordanNetwork", "EncoderDecoder",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adagrad", "Adam", "clip_grad_norm", "clip_grad_norm_per_param", "clip_grad_value",
     "global_norm", "truncated_bptt", "check_module", "numerical_gradient", "relative_error",
-    "load_torch_state_dict", "NonFiniteError", "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
+    "load_torch_state_dict", "NonFiniteError",
+    "analysis", "cells", "data", "gradcheck", "losses", "optim", "tbptt",
 ]

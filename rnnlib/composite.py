@@ -2,8 +2,8 @@
 
 Their ``params`` are flat dicts named exactly like PyTorch's ``state_dict`` keys
 (``weight_ih_l0``, ``weight_hh_l1_reverse``, ...) and hold the sub-layers' own arrays, so writing
-into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from ``torch.nn.LSTM(..., num_layers=2,
-bidirectional=True)`` one-to-one.
+into them (or assigning a new array to an entry) changes the sub-layers, and weights copy from
+``torch.nn.LSTM(..., num_layers=2, bidirectional=True)`` one-to-one.
 """
 
 from __future__ import annotations
@@ -51,22 +51,27 @@ class Bidirectional:
     def params(self):
         """``weight_ih``, ..., ``weight_ih_reverse``, ...: the two layers' own arrays."""
         routes = {k: (self.forward_layer, k) for k in self.forward_layer.params}
-        routes.update({k + "_reverse": (self.backward_layer, k) for k in self.backward_layer.params})
+        routes.update({k + "_reverse": (self.backward_layer, k)
+                       for k in self.backward_layer.params})
         return ParamDict(routes)
 
     def with_params(self, params):
         fwd = {k: params[k] for k in self.forward_layer.params}
         bwd = {k: params[k + "_reverse"] for k in self.backward_layer.params}
-        return Bidirectional(self.forward_layer.with_params(fwd), self.backward_layer.with_params(bwd))
+        return Bidirectional(self.forward_layer.with_params(fwd),
+                             self.backward_layer.with_params(bwd))
 
     def num_params(self):
         return self.forward_layer.num_params() + self.backward_layer.num_params()
 
-    def forward(self, x, state0=None):
+    def forward(self, x, state0=None, lengths=None):
         """x: (T, B, D); state0: (fwd state, bwd state) or None.
 
         Returns hs: (T, B, 2H), state: (fwd final state, bwd final state), cache.
         """
+        if lengths is not None:
+            raise ValueError("lengths= is not available for Bidirectional layers yet: the "
+                             "backward direction would have to start at each sequence's own end")
         s_f, s_b = self._split_state(state0, "state0")
         hs_f, st_f, c_f = self.forward_layer.forward(x, s_f)
         x_arr = c_f["x"]
@@ -159,15 +164,16 @@ class Stack:
     def num_params(self):
         return sum(layer.num_params() for layer in self.layers)
 
-    def forward(self, x, state0=None):
-        """x: (T, B, D); state0: list of per-layer states or None.
+    def forward(self, x, state0=None, lengths=None):
+        """x: (T, B, D); state0: list of per-layer states or None; lengths: (B,) sequence
+        lengths of a padded batch, passed to every layer (see ``RNN.forward``).
 
         Returns hs: (T, B, output_size) of the top layer, states (list), cache (list).
         """
         states0 = self._split(state0, "state0")
         caches, states, h = [], [], x
         for layer, s0 in zip(self.layers, states0):
-            h, s, c = layer.forward(h, s0)
+            h, s, c = layer.forward(h, s0, lengths=lengths)
             states.append(s)
             caches.append(c)
         return h, states, caches

@@ -19,7 +19,8 @@ Long-range memory benchmarks
 Time series
     :func:`river_levels` (a synthetic daily river gauge), :func:`forecasting_windows`.
 Characters
-    :func:`char_corpus` (written by ``scripts/make_corpus.py``), :class:`CharVocab`, :func:`char_streams`.
+    :func:`char_corpus` (written by ``scripts/make_corpus.py``), :class:`CharVocab`,
+    :func:`char_streams`.
 Word order
     :data:`PROVERBS`, :func:`jumble`, :func:`proverb_order_task`.
 """

@@ -33,6 +33,11 @@ def _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=True):
                          "(the outputs are dh_total, then dc_total)")
 
 
+def _padding(lengths: np.ndarray, T: int) -> np.ndarray:
+    """(T, B) True at the steps after each sequence's end."""
+    return np.arange(T)[:, None] >= lengths[None, :]
+
+
 class RecurrentLayer:
     """What RNN, LSTM and GRU share: parameters, initialisation, validation.
 
@@ -84,7 +89,8 @@ class RecurrentLayer:
         return new
 
     def __repr__(self):
-        return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
+        return (f"{type(self).__name__}(input_size={self.input_size}, "
+                f"hidden_size={self.hidden_size})")
 
     # ---- validation --------------------------------------------------------------------------
     def _check_params(self):
@@ -104,6 +110,54 @@ class RecurrentLayer:
     def _check_dhs(self, dhs, cache):
         T, B = cache["x"].shape[:2]
         return _checks.check_matrix(dhs, (T, B, self.hidden_size), "dhs", self.dtype)
+
+    # ---- sequences of different lengths (padded at the end) ------------------------------------
+    def _check_lengths(self, lengths, T: int, B: int) -> np.ndarray | None:
+        if lengths is None:
+            return None
+        arr = np.asarray(lengths)
+        if arr.shape != (B,) or arr.dtype.kind not in "iu":
+            raise ValueError(f"lengths must be {B} integers (B,), one per sequence of x, got "
+                             f"shape {arr.shape} and dtype {arr.dtype}")
+        if arr.min() < 1 or arr.max() > T:
+            raise ValueError(f"lengths must lie in [1, T] = [1, {T}]: every sequence has at least "
+                             f"one step and at most T, got values from {arr.min()} to {arr.max()}")
+        return arr.astype(np.int64)
+
+    def _outputs(self, hs, cs=None, lengths=None):
+        """What forward returns: a copy of hs, and the final state, each sequence's own.
+
+        With ``lengths``, sequence b ends at step lengths[b]: its final state is the one of that
+        step, and hs is 0 after it (as PyTorch's pad_packed_sequence gives). The steps after the
+        end were computed from the padding but nothing before the end depends on them."""
+        out = hs.copy()
+        if lengths is None:
+            last = (lambda s: s[-1].copy())
+        else:
+            out[_padding(lengths, len(hs))] = 0.0
+            last = (lambda s: s[lengths - 1, np.arange(len(lengths))])   # a copy (fancy index)
+        return out, (last(hs) if cs is None else (last(hs), last(cs)))
+
+    def _length_grads(self, dhs, cache, dstate):
+        """For a cache made with ``lengths``: no gradient from the padding, and the final state's
+        gradient enters at each sequence's own last step. Returns (dhs, dstate, dcs): the
+        adjusted dhs, None for dstate (it is now inside dhs), and for an LSTM the gradients of
+        the cell states (T, B, H) (None otherwise, or without lengths)."""
+        lengths = cache.get("lengths")
+        if lengths is None:
+            return dhs, dstate, None
+        T, B, H = dhs.shape
+        dhs = np.where(_padding(lengths, T)[:, :, None], 0.0, dhs)
+        last, b = lengths - 1, np.arange(B)
+        dcs = None
+        if self.has_cell_state:
+            dh_T, dc_T = self._initial_pair(dstate, B, name="dstate")
+            dcs = np.zeros_like(dhs)
+            dcs[last, b] = dc_T
+        else:
+            dh_T = self._initial(dstate, B, "dstate")
+        dhs[last, b] += dh_T
+        return dhs, None, dcs
 
     # ---- the cache: what forward leaves for backward --------------------------------------------
     def _config(self) -> str:

@@ -55,13 +55,15 @@ class RNN(RecurrentLayer):
         return (f"RNN(input_size={self.input_size}, hidden_size={self.hidden_size}, "
                 f"nonlinearity={self.nonlinearity!r})")
 
-    def forward(self, x: ArrayLike, state0: ArrayLike | None = None
-                ) -> tuple[np.ndarray, np.ndarray, dict]:
+    def forward(self, x: ArrayLike, state0: ArrayLike | None = None,
+                lengths: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
         """Run the layer over a sequence.
 
         Args:
             x: (T, B, D) inputs.
             state0: (B, H) initial hidden state h_0 (zeros when None).
+            lengths: (B,) integers in [1, T]: sequence b is x[:lengths[b], b], padded at the
+                end; its final state is h at step lengths[b] and hs is 0 after it. None: all T.
 
         Returns:
             hs: (T, B, H) hidden states h_1..h_T.
@@ -70,6 +72,7 @@ class RNN(RecurrentLayer):
         """
         x = self._check_input(x)
         T, B, _ = x.shape
+        lengths = self._check_lengths(lengths, T, B)
         h = h0 = self._initial(state0, B, "state0")
         p = self.params
         phi, _ = NONLINEARITIES[self.nonlinearity]
@@ -82,8 +85,8 @@ class RNN(RecurrentLayer):
                 h = phi(a)                                # h_t = φ(a_t)
                 hs.append(h)
         hs = np.stack(hs)
-        cache = self._make_cache(x=x, h0=h0, hs=hs)
-        return hs.copy(), hs[-1].copy(), cache
+        cache = self._make_cache(x=x, h0=h0, hs=hs, lengths=lengths)
+        return (*self._outputs(hs, lengths=lengths), cache)
 
     def cache_from_states(self, x: ArrayLike, hs: ArrayLike, h0: ArrayLike | None = None
                           ) -> dict:
@@ -122,6 +125,7 @@ class RNN(RecurrentLayer):
         _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=False)
         cache = self._open_cache(cache)
         dhs = self._check_dhs(dhs, cache)
+        dhs, dstate, _ = self._length_grads(dhs, cache, dstate)
         x, hs = cache["x"], cache["hs"]
         T, B, _ = x.shape
         p = self.params
@@ -163,13 +167,15 @@ class LSTM(RecurrentLayer):
     gate_names = ("i", "f", "g", "o")
     has_cell_state = True
 
-    def forward(self, x: ArrayLike, state0: tuple | None = None
+    def forward(self, x: ArrayLike, state0: tuple | None = None,
+                lengths: ArrayLike | None = None
                 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict]:
         """Run the LSTM over a sequence.
 
         Args:
             x: (T, B, D) inputs.
             state0: pair (h_0, c_0), each (B, H); zeros when None.
+            lengths: (B,) sequence lengths for a padded batch, as for ``RNN.forward``.
 
         Returns:
             hs: (T, B, H); state: (h_T, c_T); cache: dict with ``x``, ``h0``, ``c0``, ``hs``,
@@ -178,6 +184,7 @@ class LSTM(RecurrentLayer):
         """
         x = self._check_input(x)
         T, B, _ = x.shape
+        lengths = self._check_lengths(lengths, T, B)
         H = self.hidden_size
         h, c = h0, c0 = self._initial_pair(state0, B)
         p = self.params
@@ -201,8 +208,9 @@ class LSTM(RecurrentLayer):
         sig, hs, cs, tanh_cs = np.stack(sig), np.stack(hs), np.stack(cs), np.stack(tanh_cs)
         gates = {"i": sig[:, :, :H], "f": sig[:, :, H:2 * H], "g": np.stack(gs),
                  "o": sig[:, :, 3 * H:]}
-        cache = self._make_cache(x=x, h0=h0, c0=c0, hs=hs, cs=cs, tanh_cs=tanh_cs, gates=gates)
-        return hs.copy(), (hs[-1].copy(), cs[-1].copy()), cache
+        cache = self._make_cache(x=x, h0=h0, c0=c0, hs=hs, cs=cs, tanh_cs=tanh_cs, gates=gates,
+                                 lengths=lengths)
+        return (*self._outputs(hs, cs, lengths), cache)
 
     def backward(self, dhs: ArrayLike, cache: dict, dstate: tuple | None = None,
                  return_hidden_grads: bool = False, return_cell_grads: bool = False) -> tuple:
@@ -222,6 +230,7 @@ class LSTM(RecurrentLayer):
         _check_flags(return_hidden_grads, return_cell_grads)
         self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
+        dhs, dstate, dcs = self._length_grads(dhs, cache, dstate)   # dcs: None or (T, B, H)
         x, hs, cs, tanh_cs = cache["x"], cache["hs"], cache["cs"], cache["tanh_cs"]
         i, f, g, o = (cache["gates"][name] for name in self.gate_names)
         T, B, _ = x.shape
@@ -244,6 +253,8 @@ class LSTM(RecurrentLayer):
             for t in range(T - 1, -1, -1):
                 dh = dhs[t] + dh_next                      # from output t and from step t+1
                 dc = dc_next + dh * dh_to_dc[t]            # from h_t and from c_{t+1}
+                if dcs is not None:                        # a final cell state, with lengths
+                    dc = dc + dcs[t]
                 da[t] = np.concatenate([dc * dc_to_dai[t], dc * dc_to_daf[t],
                                         dc * dc_to_dag[t], dh * dh_to_dao[t]], axis=1)
                 if dh_total is not None:
@@ -303,12 +314,13 @@ class GRU(RecurrentLayer):
         extra = "" if self.reset_after else ", reset_after=False"
         return f"GRU(input_size={self.input_size}, hidden_size={self.hidden_size}{extra})"
 
-    def forward(self, x: ArrayLike, state0: ArrayLike | None = None
-                ) -> tuple[np.ndarray, np.ndarray, dict]:
+    def forward(self, x: ArrayLike, state0: ArrayLike | None = None,
+                lengths: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
         """Run the GRU over a sequence.
 
         Args:
             x: (T, B, D) inputs; state0: (B, H) initial hidden state (zeros when None).
+            lengths: (B,) sequence lengths for a padded batch, as for ``RNN.forward``.
 
         Returns:
             hs: (T, B, H); state: h_T (B, H); cache: dict with ``x``, ``h0``, ``hs``,
@@ -317,6 +329,7 @@ class GRU(RecurrentLayer):
         """
         x = self._check_input(x)
         T, B, _ = x.shape
+        lengths = self._check_lengths(lengths, T, B)
         H = self.hidden_size
         h = h0 = self._initial(state0, B, "state0")
         p = self.params
@@ -345,8 +358,9 @@ class GRU(RecurrentLayer):
                 hs.append(h)
         rzs, hs = np.stack(rzs), np.stack(hs)
         gates = {"r": rzs[:, :, :H], "z": rzs[:, :, H:], "n": np.stack(ns)}
-        cache = self._make_cache(x=x, h0=h0, hs=hs, gates=gates, hn=np.stack(hns))
-        return hs.copy(), hs[-1].copy(), cache
+        cache = self._make_cache(x=x, h0=h0, hs=hs, gates=gates, hn=np.stack(hns),
+                                 lengths=lengths)
+        return (*self._outputs(hs, lengths=lengths), cache)
 
     def backward(self, dhs: ArrayLike, cache: dict, dstate: ArrayLike | None = None,
                  return_hidden_grads: bool = False, return_cell_grads: bool = False) -> tuple:
@@ -362,6 +376,7 @@ class GRU(RecurrentLayer):
         _check_flags(return_hidden_grads, return_cell_grads, has_cell_state=False)
         self._check_cache(cache)
         dhs = self._check_dhs(dhs, cache)
+        dhs, dstate, _ = self._length_grads(dhs, cache, dstate)
         x, hs, hn = cache["x"], cache["hs"], cache["hn"]
         r, z, n = (cache["gates"][name] for name in self.gate_names)
         T, B, _ = x.shape

@@ -36,7 +36,23 @@ def _reduce_weights(shape, has_time, reduction):
     raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
 
 
-def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, reduction: str = "sum"
+def _valid_entries(mask, shape, name="mask") -> np.ndarray | None:
+    """``mask`` as a bool array of ``shape`` (True: this prediction counts), or None."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {m.shape}, expected {tuple(shape)}: one entry per "
+                         "prediction, True where it counts")
+    if m.dtype != bool:
+        if m.dtype.kind not in "biu" or not np.isin(m, (0, 1)).all():
+            raise ValueError(f"{name} must hold True/False (or 1/0), got dtype {m.dtype}")
+        m = m.astype(bool)
+    return m
+
+
+def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, reduction: str = "sum",
+                          mask: ArrayLike | None = None, ignore_index: int | None = None
                           ) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy (negative log-likelihood of the target class), in nats.
 
@@ -44,6 +60,13 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, reduction: str 
         logits: (T, B, C) scores per step, or (B, C) for one prediction per sequence.
         targets: (T, B) or (B,) integer classes in [0, C).
         reduction: "sum" (sum over time of the batch mean) or "mean" (mean over everything).
+        mask: like targets, True where a prediction counts (e.g. not padding); None: all count.
+        ignore_index: a target value that does not count (as PyTorch's ``ignore_index``); it
+            may lie outside [0, C), e.g. -100.
+
+    Predictions that do not count add nothing to the loss and get zero gradient. With
+    "mean" the loss is averaged over the predictions that count (as PyTorch); with "sum" the
+    factor stays 1/B per step.
 
     Returns:
         loss: float; dlogits: same shape as logits, = (softmax - one_hot) times the reduction
@@ -59,16 +82,33 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, reduction: str 
                          f"(one class index per prediction)")
     if targets.dtype.kind not in "iu":
         raise ValueError(f"targets must be integer class indices, got dtype {targets.dtype}")
+    valid = _valid_entries(mask, targets.shape)
+    if ignore_index is not None:
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise ValueError(f"ignore_index must be an int, got {ignore_index!r}")
+        kept = targets != ignore_index
+        valid = kept if valid is None else valid & kept
     C = logits.shape[-1]
-    if targets.size and (targets.min() < 0 or targets.max() >= C):
-        raise ValueError(f"targets must lie in [0, {C}), got values from {targets.min()} "
-                         f"to {targets.max()}")
-    scale = _reduce_weights(targets.shape, logits.ndim == 3, reduction)
+    counted = targets if valid is None else targets[valid]
+    if counted.size and (counted.min() < 0 or counted.max() >= C):
+        raise ValueError(f"targets must lie in [0, {C}), got values from {counted.min()} "
+                         f"to {counted.max()}")
+    if valid is not None:
+        if not valid.any():
+            raise ValueError("mask and ignore_index leave no prediction to count")
+        targets = np.where(valid, targets, 0)         # any class: these rows are zeroed below
+    if reduction == "mean" and valid is not None:
+        scale = 1.0 / int(valid.sum())
+    else:
+        scale = _reduce_weights(targets.shape, logits.ndim == 3, reduction)
     logp = log_softmax(logits)
     nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
     dlogits = np.exp(logp)
     np.put_along_axis(dlogits, targets[..., None],
                       np.take_along_axis(dlogits, targets[..., None], axis=-1) - 1.0, axis=-1)
+    if valid is not None:
+        nll = np.where(valid, nll, 0.0)
+        dlogits *= valid[..., None]
     return float(nll.sum() * scale), dlogits * scale
 
 
@@ -83,14 +123,17 @@ def softmax_cross_entropy_per_step(logits: ArrayLike, targets: ArrayLike) -> np.
     return nll.mean(axis=1)
 
 
-def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "sum"
-             ) -> tuple[float, np.ndarray]:
+def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "sum",
+             mask: ArrayLike | None = None) -> tuple[float, np.ndarray]:
     """Mean squared error.
 
     Args:
         pred, target: (T, B, O) per-step predictions, or (B, O) one per sequence.
         reduction: "sum": L = sum_t L_t with L_t the mean over batch and outputs; "mean": the
             mean over everything (= ``torch.nn.MSELoss()``).
+        mask: (T, B) or (B,) (one entry per prediction), True where a prediction counts, e.g.
+            not padding; those that do not count add nothing and get zero gradient. "mean" then
+            averages over the predictions that count.
 
     Returns:
         loss: float; dpred: same shape as pred.
@@ -100,9 +143,17 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "sum"
         raise ValueError(f"pred must be (T, B, O) or (B, O), got shape {pred.shape}")
     _checks.check_finite(pred, "pred")
     target = _checks.check_matrix(target, pred.shape, "target")
-    scale = _reduce_weights(pred.shape, pred.ndim == 3, reduction)
+    valid = _valid_entries(mask, pred.shape[:-1])
+    if valid is not None and not valid.any():
+        raise ValueError("mask leaves no prediction to count")
+    if reduction == "mean" and valid is not None:
+        scale = 1.0 / (int(valid.sum()) * pred.shape[-1])
+    else:
+        scale = _reduce_weights(pred.shape, pred.ndim == 3, reduction)
     with np.errstate(over="ignore", invalid="ignore"):   # a diverging model: inf, no warning
         err = pred - target
+        if valid is not None:
+            err = err * valid[..., None]
         return float(np.sum(err * err) * scale), 2.0 * err * scale
 
 

@@ -125,13 +125,22 @@ class RecurrentNetwork:
     def num_params(self) -> int:
         return self.rnn.num_params() + self.head.num_params()
 
-    def forward(self, x: ArrayLike, state0: ArrayLike | tuple | list | None = None
-                ) -> tuple[np.ndarray, object, dict]:
-        """x: (T, B, D). Returns ys: (T, B, O) or (B, O) if many_to_one, final state, cache."""
-        hs, state, rnn_cache = self.rnn.forward(x, state0)
-        top = hs[-1] if self.many_to_one else hs
-        ys, head_cache = self.head.forward(top)
-        return ys, state, {"rnn": rnn_cache, "head": head_cache, "hs": hs}
+    def forward(self, x: ArrayLike, state0: ArrayLike | tuple | list | None = None,
+                lengths: ArrayLike | None = None) -> tuple[np.ndarray, object, dict]:
+        """x: (T, B, D). Returns ys: (T, B, O) or (B, O) if many_to_one, final state, cache.
+
+        lengths: (B,) sequence lengths of a padded batch (see ``RNN.forward``); many-to-one
+        then reads each sequence's hidden state at its own last step.
+        """
+        if lengths is None:
+            hs, state, rnn_cache = self.rnn.forward(x, state0)
+            last = hs[-1]
+        else:
+            hs, state, rnn_cache = self.rnn.forward(x, state0, lengths=lengths)
+            lengths = np.asarray(lengths)
+            last = hs[lengths - 1, np.arange(hs.shape[1])]
+        ys, head_cache = self.head.forward(last if self.many_to_one else hs)
+        return ys, state, {"rnn": rnn_cache, "head": head_cache, "hs": hs, "lengths": lengths}
 
     def backward(self, dys: ArrayLike, cache: dict, dstate: ArrayLike | tuple | list | None = None,
                  return_hidden_grads: bool = False, return_cell_grads: bool = False) -> tuple:
@@ -145,7 +154,11 @@ class RecurrentNetwork:
         dtop, g_head = self.head.backward(dys, cache["head"])
         if self.many_to_one:       # only the last step has a loss: dL/dh_t = 0 from outputs t < T
             dhs = np.zeros_like(cache["hs"])
-            dhs[-1] = dtop
+            lengths = cache.get("lengths")
+            if lengths is None:
+                dhs[-1] = dtop
+            else:                  # each sequence's own last step
+                dhs[lengths - 1, np.arange(dhs.shape[1])] = dtop
         else:
             dhs = dtop
         out = self.rnn.backward(dhs, cache["rnn"], dstate, return_hidden_grads=return_hidden_grads,

@@ -93,7 +93,8 @@ def test_composite_params_refuse_unknown_names_wrong_shapes_and_removal():
     net = rnnlib.ElmanNetwork(3, 4, 2, seed=0)
     with pytest.raises(ValueError, match=r"no parameter named 'rnn.weight'; the parameters are"):
         net.params["rnn.weight"] = np.zeros((4, 3))
-    with pytest.raises(ValueError, match=r"'out.bias' has shape \(2,\), got an array of shape \(3,\)"):
+    with pytest.raises(ValueError,
+                       match=r"'out.bias' has shape \(2,\), got an array of shape \(3,\)"):
         net.params["out.bias"] = np.zeros(3)
     with pytest.raises(ValueError, match=r"not removed or added"):
         del net.params["out.bias"]

@@ -92,7 +92,8 @@ def test_composites_refuse_non_caches(make):
 
 def test_linear_refuses_a_foreign_cache():
     _, cache = rnnlib.Linear(4, 2, seed=0).forward(np.ones((3, 4)))
-    with pytest.raises(ValueError, match=r"made by a Linear with 4 inputs, not by this Linear\(5, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"made by a Linear with 4 inputs, not by this Linear\(5, 2\)"):
         rnnlib.Linear(5, 2, seed=0).backward(np.ones((3, 2)), cache)
     with pytest.raises(ValueError, match=r"cache must be the dict returned by Linear.forward"):
         rnnlib.Linear(5, 2, seed=0).backward(np.ones((3, 2)), None)
@@ -268,7 +269,8 @@ def test_per_param_clipping_of_huge_gradients():
                                        (3.0, "got float")])
 def test_clipping_refuses_non_float_arrays(bad, said):
     for clip in (rnnlib.clip_grad_norm, rnnlib.clip_grad_norm_per_param, rnnlib.clip_grad_value):
-        with pytest.raises(ValueError, match=rf"gradient of 'w' must be a float numpy array.*{said}"):
+        with pytest.raises(ValueError,
+                           match=rf"gradient of 'w' must be a float numpy array.*{said}"):
             clip({"w": bad}, 1.0)
     with pytest.raises(ValueError, match=r"max_norm must be a positive finite number"):
         rnnlib.clip_grad_norm({"w": np.ones(2)}, np.inf)
