@@ -30,6 +30,7 @@ import sys
 import tempfile
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -124,6 +125,21 @@ def test_readout_numbers_are_parsed():
     assert not dataclasses.replace(step, after=0.9).moved_the_right_way()
     assert not dataclasses.replace(step, key="ArrowLeft").moved_the_right_way()
     assert not dataclasses.replace(step, after=1.6).moved_the_right_way()
+
+
+def test_same_picture_tells_a_stale_frame_from_a_redrawn_one():
+    from rnnlib.plots.live import encode_png
+    rng = np.random.default_rng(0)
+    img = np.full((40, 60, 3), 255, dtype=np.uint8)
+    img[10:30, 5:55] = rng.integers(0, 255, size=(20, 50, 3), dtype=np.uint8)
+    near = img.copy()
+    near[0, 0] = (0, 0, 0)                               # one antialiased pixel
+    other = img.copy()
+    other[10:30, 5:55] = 255 - other[10:30, 5:55]        # another picture
+    assert bs.same_picture(encode_png(img), encode_png(img))
+    assert bs.same_picture(encode_png(img), encode_png(near), tolerance=0.001)
+    assert not bs.same_picture(encode_png(img), encode_png(other))
+    assert not bs.same_picture(encode_png(img), encode_png(img[:20]))
 
 
 # -- every notebook in JupyterLab ------------------------------------------------------------

@@ -215,10 +215,8 @@ class ScalarDecayPlot(LivePlot):
         ax.set_xlabel("time step t (the loss is at t = T)")
         ax.set_ylabel("|∂L/∂hₜ|")
         ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
-        # The y axis (ticks, labels, grid) follows the curves' decades on most frames: drawn on
-        # every frame, the legend kept on top of its grid. The x axis moves with T only.
-        self.moving(ax.yaxis)
-        self.follows(ax.xaxis)
+        # The y axis (ticks, labels, grid) follows the curves' decades, the x axis T.
+        self.follows(ax.yaxis, ax.xaxis)
         self._ticks = self._legend_loc = None
         return fig
 
@@ -430,7 +428,8 @@ class SpectralPlot(LivePlot):
         self.jac = ax.lines[1] if r.get("network") == "pair" else None
         self.norms, self.one = ax.lines[-2], ax.lines[-1]
         self.title = ax.set_title(" ", fontsize=11)
-        self.moving(*ax.lines, self.title, ax.yaxis)
+        self.moving(*ax.lines, self.title)
+        self.follows(ax.yaxis)                # its decades follow the curves
         self.legend = self.on_top(ax.get_legend())
         self._ticks = self._legend_loc = None
         return fig

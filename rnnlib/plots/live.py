@@ -13,10 +13,10 @@ the moving parts:
   background is drawn again only when it changes: when an axis moves (its limits or scale) or
   when :meth:`LivePlot.background_key` says so; the last few backgrounds are kept, so a drag
   back over the same settings reuses them. An axis whose limits change on most frames
-  can itself be marked moving (``self.moving(ax.yaxis)``: its ticks, labels and grid are then
-  drawn on every frame, and its limits no longer touch the background); one whose limits change
-  now and then (with one slider but not the others) can be marked with :meth:`LivePlot.follows`:
-  it is drawn on the frames where its limits changed, and is part of the background otherwise.
+  can be marked with :meth:`LivePlot.follows` (``self.follows(ax.yaxis)``): the background
+  without it is drawn once, and for each of its states (its limits) that background with the
+  axis drawn on it is kept, so moving to a new state costs drawing the axis once, not the
+  whole figure.
   :meth:`LivePlot.draw` returns the complete
   figure, drawn the ordinary way: the static figure beside each widget and the tests use it.
 * :func:`encode_png`: an RGB PNG written with numpy and zlib at the fastest setting, about
@@ -102,25 +102,26 @@ class LivePlot:
     values.
 
     Attributes:
-        fig: the figure (None until the first call); builds, backgrounds, frames: how many
-        times the figure was built, its background drawn, and a frame drawn (for tests and
-        benchmarks).
+        fig: the figure (None until the first call); builds, renders, backgrounds, frames: how
+        many times the figure was built, drawn whole by Agg, a background composed, and a frame
+        drawn (for tests and benchmarks).
         keep_backgrounds: how many backgrounds are kept (the most recently used), so a slider
         dragged back and forth over settings that move an axis draws each background once.
     """
 
-    keep_backgrounds = 8
+    keep_backgrounds = 12
 
     def __init__(self):
         self.fig = None
         self._moving = []
         self._follows = []
         self._states = {}
-        self._last_states = {}
+        self._last = {}                                # the followers' states in the last frame
         self._on_top = []
         self._backgrounds = {}                         # key -> background, least recent first
         self._structure = None
         self.backgrounds = 0
+        self.renders = 0
         self.builds = 0
         self.frames = 0
 
@@ -166,7 +167,7 @@ class LivePlot:
                 import matplotlib.pyplot as plt
                 plt.close(self.fig)
             self._moving, self._follows, self._on_top = [], [], []
-            self._backgrounds, self._states, self._last_states = {}, {}, {}
+            self._backgrounds, self._states, self._last = {}, {}, {}
             self.fig = self.build(result, **values)
             self._structure = structure
             self.builds += 1
@@ -180,10 +181,11 @@ class LivePlot:
         return self.fig, alt
 
     def follows(self, *artists, state=None):
-        """Artists that change now and then, with one control but not the others (an axis
-        whose limits follow the sequence length, a legend naming a threshold): drawn on the
-        frames where they changed since the frame before, part of the background otherwise.
-        ``state()``: what of them can change (default, for an axis: its limits and scale)."""
+        """Artists that change with some values but stay put over many frames (an axis whose
+        ticks follow the curves' decades, a legend naming a threshold): drawn once per state
+        onto a copy of the background, which is kept (the last few), so a frame pastes it
+        instead of drawing them. ``state()``: what of them can change (default, for an axis:
+        its limits and scale)."""
         for a in artists:
             self._follows.append(a)
             self._states[id(a)] = state or (lambda a=a: (tuple(a.get_view_interval()),
@@ -218,47 +220,89 @@ class LivePlot:
             key.append((x, y, tuple(ax.get_position().bounds), ax.get_visible()))
         return tuple(key)
 
+    def _with_spines(self, artists):
+        """``artists`` and the spines of their axes, in a full draw's order (so a moving line
+        meets a spine as in the complete figure)."""
+        spines = [sp for a in artists if getattr(a, "axes", None) is not None
+                  and a.axes.axison and a.axes.get_frame_on()
+                  for sp in a.axes.spines.values() if sp.get_visible()]
+        unique = list({id(a): a for a in list(artists) + spines}.values())
+        return sorted(unique, key=self._draw_order(unique))
+
+    def _cached(self, key):
+        hit = self._backgrounds.pop(key, None)
+        if hit is not None:
+            self._backgrounds[key] = hit               # most recently used last
+        return hit
+
+    def _keep(self, key, saved):
+        self._backgrounds[key] = saved
+        while len(self._backgrounds) > self.keep_backgrounds:
+            self._backgrounds.pop(next(iter(self._backgrounds)))
+
     def frame_rgba(self, result, **values):
         """``(pixels, alt)``: the frame for these values, drawn by blitting (a view of the
-        canvas' buffer, valid until the next frame)."""
+        canvas' buffer, valid until the next frame).
+
+        Backgrounds are kept per state of the artists that follow a control: a frame pastes
+        one and draws the moving artists. A new state is made from a background without the
+        followers that changed (drawn by Agg once per state of the others) and those drawn on
+        it."""
         self._ensure(result, values)
         alt = self.update(result, **values)
         canvas = agg_canvas(self.fig)
-        states = {id(a): self._states[id(a)]() for a in self._follows}
-        changed = [a for a in self._follows if states[id(a)] != self._last_states.get(id(a))]
-        self._last_states = states
-        moving = self._moving + changed
-        # the spines of axes with moving artists: drawn with them, so a line meets a spine as
-        # in the complete figure
-        spines = {id(sp): sp for a in moving if getattr(a, "axes", None) is not None
-                  and a.axes.axison and a.axes.get_frame_on()
-                  for sp in a.axes.spines.values() if sp.get_visible()}
-        moving = sorted({id(a): a for a in moving + list(spines.values())}.values(),
-                        key=self._draw_order(moving))
+        extra = self.background_key(result, **values)
+        moving = self._with_spines(self._moving)
         ids = {id(a) for a in moving}
-        on_top = [a for a in self._on_top if id(a) not in ids and a.get_visible()]
-        key = (self._axes_key(moving), self.background_key(result, **values),
-               tuple(states[id(a)] for a in self._follows if id(a) not in ids),
-               tuple(id(a) for a in on_top))
-        saved = self._backgrounds.pop(key, None)
+        on_top = [a for a in self._on_top if a.get_visible() and id(a) not in ids]
+        top_ids = tuple(id(a) for a in on_top)
+        states = {id(a): self._states[id(a)]() for a in self._follows}
+        key = ("composed", self._axes_key(moving), extra, tuple(states.values()), top_ids)
+        saved = self._cached(key)
         if saved is None:
-            for a in moving:
-                a.set_animated(True)
-            try:
-                canvas.draw()
-                renderer = canvas.get_renderer()
-                saved = (canvas.copy_from_bbox(self.fig.bbox),
-                         [canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1.0))
-                          for a in on_top])
-            finally:
-                for a in moving:
-                    a.set_animated(False)
+            # The followers that changed since the last frame are drawn on a background that
+            # has the others (at their present state) but not them: a drag that moves one axis
+            # redraws that axis only.
+            changed = [a for a in self._follows
+                       if states[id(a)] != self._last.get(id(a)) and id(a) not in ids]
+            changed.sort(key=self._draw_order(changed))
+            changed_ids = {id(a) for a in changed}
+            still_on_top = [a for a in on_top if id(a) not in changed_ids]
+            kept = tuple(states[id(a)] for a in self._follows if id(a) not in changed_ids)
+            base_key = ("base", self._axes_key(moving + changed), extra, kept,
+                        tuple(changed_ids), top_ids)
+            base = self._cached(base_key)
+            if base is None:
+                animated = moving + changed
+                for a in animated:
+                    a.set_animated(True)
+                try:
+                    canvas.draw()
+                    renderer = canvas.get_renderer()
+                    base = (canvas.copy_from_bbox(self.fig.bbox),
+                            [canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1.0))
+                             for a in still_on_top])
+                finally:
+                    for a in animated:
+                        a.set_animated(False)
+                self._keep(base_key, base)
+                self.renders += 1
+            else:
+                canvas.restore_region(base[0])
+            for a in changed:
+                if a.get_visible():
+                    self.fig.draw_artist(a)
+            for region in base[1]:                     # a legend stays above a new grid
+                canvas.restore_region(region)
+            renderer = canvas.get_renderer()
+            saved = (canvas.copy_from_bbox(self.fig.bbox),
+                     base[1] + [canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1.0))
+                                for a in on_top if id(a) in changed_ids])
+            self._keep(key, saved)
             self.backgrounds += 1
         else:
             canvas.restore_region(saved[0])
-        self._backgrounds[key] = saved                 # most recently used last
-        while len(self._backgrounds) > self.keep_backgrounds:
-            self._backgrounds.pop(next(iter(self._backgrounds)))
+        self._last = states
         for a in moving:
             if a.get_visible():
                 self.fig.draw_artist(a)
@@ -292,7 +336,10 @@ class PerStructure:
 
     def _plot(self, result, values):
         key = self._probe.structure_key(result, **values)
-        plot = self.plots.pop(key, None) or self.make()
+        plot = self.plots.pop(key, None)
+        if plot is None:
+            plot = self.make()
+            plot.keep_backgrounds = 4                  # several figures kept: fewer each
         self.plots[key] = plot                         # most recently used last
         while len(self.plots) > self.keep:
             old = self.plots.pop(next(iter(self.plots)))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import threading
 import time
 import traceback
 
@@ -95,6 +96,7 @@ class LiveFigure:
         self.error = None
         self._pending = False
         self._scheduled = False
+        self._lock = threading.RLock()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         # Compute now (tests and readers can inspect .result); draw only when displayed, so the
@@ -152,6 +154,10 @@ class LiveFigure:
 
     def update(self):
         """Recompute and redraw from the controls' current values; returns the result."""
+        with self._lock:                 # a change set from another thread draws at once too
+            return self._update()
+
+    def _update(self):
         start = time.perf_counter()
         self._pending = False
         values = self.current_values()
