@@ -140,3 +140,10 @@ def test_correct_but_different_answers_pass(capsys):
 def test_every_exercise_has_three_hint_levels():
     for name in ("check_dot_attention", "check_masked_softmax"):
         assert len(ex.HINTS[name]) == 3 and all(level.strip() for level in ex.HINTS[name])
+
+
+def test_padded_steps_counts_each_batch_at_its_longest():
+    lengths = [5, 1, 4, 2]
+    assert demo.padded_steps(lengths, batch_size=2) == (2 * 5 + 2 * 4, 12)
+    assert demo.padded_steps(lengths, batch_size=2, by_length=True) == (2 * 2 + 2 * 5, 12)
+    assert demo.padded_steps(lengths, batch_size=3) == (3 * 5 + 1 * 2, 12)

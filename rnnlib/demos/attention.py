@@ -37,7 +37,7 @@ from ..networks import Linear
 from ..optim import Adam, clip_grad_norm
 
 __all__ = ["reversal_task", "AttentionSeq2Seq", "train_seq2seq", "accuracy_by_length",
-           "sequential_vs_parallel_steps", "time_recurrence_vs_attention"]
+           "padded_steps", "sequential_vs_parallel_steps", "time_recurrence_vs_attention"]
 
 
 def reversal_task(n, length, n_symbols=8, seed=0):
@@ -236,6 +236,20 @@ def accuracy_by_length(model, lengths, n=200, n_symbols=8, seed=1):
         out, _ = model.generate(x, y.shape[0])
         result[int(length)] = float(np.mean(out == y))
     return result
+
+
+def padded_steps(lengths, batch_size, by_length=False):
+    """Time steps a recurrent layer computes when the sequences of ``lengths`` are cut into
+    batches of ``batch_size``, each padded to its longest member: in the given order, or sorted
+    by length first (``by_length``: "bucketing"). Returns (computed, real): every batch costs
+    batch_size x its longest length; ``real`` is the sum of the lengths."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    batch_size = _checks.check_positive_int(batch_size, "batch_size")
+    order = np.argsort(lengths, kind="stable") if by_length else np.arange(len(lengths))
+    ordered = lengths[order]
+    computed = sum(len(chunk) * int(chunk.max())
+                   for chunk in np.split(ordered, range(batch_size, len(ordered), batch_size)))
+    return int(computed), int(lengths.sum())
 
 
 def sequential_vs_parallel_steps(T):
