@@ -55,12 +55,15 @@ def _check_inputs(query, keys, values, mask, query_size, key_size, dtype):
     """Validate (query, keys, values, mask); return them as arrays (values default to keys)."""
     query = _checks.as_float_array(query, "query", dtype)
     if query.ndim != 2:
-        raise ValueError(f"query must have 2 dimensions (B, H), got shape {query.shape}; "
-                         "for one sequence use query[None]")
+        raise ValueError(
+            f"query must have 2 dimensions (B, H), got shape {query.shape}; "
+            "for one sequence use query[None]"
+        )
     B = query.shape[0]
     if query_size is not None and query.shape[1] != query_size:
-        raise ValueError(f"query has {query.shape[1]} features, this attention expects "
-                         f"{query_size}")
+        raise ValueError(
+            f"query has {query.shape[1]} features, this attention expects {query_size}"
+        )
     keys = _checks.as_float_array(keys, "keys", dtype)
     if keys.ndim != 3:
         raise ValueError(f"keys must have 3 dimensions (S, B, H), got shape {keys.shape}")
@@ -76,32 +79,38 @@ def _check_inputs(query, keys, values, mask, query_size, key_size, dtype):
     else:
         values = _checks.as_float_array(values, "values", dtype)
         if values.ndim != 3 or values.shape[:2] != (S, B):
-            raise ValueError(f"values must have shape (S, B, V) = ({S}, {B}, V) like the keys, "
-                             f"got {values.shape}")
+            raise ValueError(
+                f"values must have shape (S, B, V) = ({S}, {B}, V) like the keys, "
+                f"got {values.shape}"
+            )
     for arr, name in ((query, "query"), (keys, "keys"), (values, "values")):
         _checks.check_finite(arr, name)
     if mask is not None:
         mask = np.asarray(mask)
         if mask.dtype != bool:
-            raise ValueError(f"mask must be an array of booleans (True = real position), got "
-                             f"dtype {mask.dtype}")
+            raise ValueError(
+                f"mask must be an array of booleans (True = real position), got dtype {mask.dtype}"
+            )
         if mask.shape != (S, B):
             raise ValueError(f"mask has shape {mask.shape}, expected (S, B) = ({S}, {B})")
         empty = np.flatnonzero(~mask.any(axis=0))
         if empty.size:
-            raise ValueError(f"mask hides every source position of sequence(s) "
-                             f"{empty.tolist()}: each sequence needs at least one")
+            raise ValueError(
+                f"mask hides every source position of sequence(s) "
+                f"{empty.tolist()}: each sequence needs at least one"
+            )
     return query, keys, values, mask
 
 
 def _context_backward(dcontext, cache):
     """The part both attentions share: from dL/dcontext to dL/dvalues and dL/dscores."""
     weights, values = cache["weights"], cache["values"]
-    dcontext = _checks.check_matrix(dcontext, (values.shape[1], values.shape[2]), "dcontext",
-                                    values.dtype)
-    dvalues = weights[:, :, None] * dcontext[None]                 # c = sum_s alpha_s v_s
+    dcontext = _checks.check_matrix(
+        dcontext, (values.shape[1], values.shape[2]), "dcontext", values.dtype
+    )
+    dvalues = weights[:, :, None] * dcontext[None]  # c = sum_s alpha_s v_s
     dweights = np.einsum("sbv,bv->sb", values, dcontext)
-    dscores = _softmax_backward(dweights, weights)                 # alpha = softmax(e)
+    dscores = _softmax_backward(dweights, weights)  # alpha = softmax(e)
     return dvalues, dscores
 
 
@@ -125,18 +134,25 @@ class DotProductAttention:
 
         Returns context (B, V), weights (S, B) and a cache for ``backward``."""
         values_are_keys = values is None
-        query, keys, values, mask = _check_inputs(query, keys, values, mask, None, None,
-                                                  self.dtype)
+        query, keys, values, mask = _check_inputs(query, keys, values, mask, None, None, self.dtype)
         if keys.shape[2] != query.shape[1]:
-            raise ValueError(f"dot-product attention needs keys and query of the same size: "
-                             f"keys have {keys.shape[2]} features, the query {query.shape[1]}")
+            raise ValueError(
+                f"dot-product attention needs keys and query of the same size: "
+                f"keys have {keys.shape[2]} features, the query {query.shape[1]}"
+            )
         scale = np.sqrt(query.shape[1]) if self.scaled else 1.0
-        scores = np.einsum("sbd,bd->sb", keys, query) / scale          # e_s = q . k_s / sqrt(d)
-        weights = masked_softmax(scores, mask)                          # alpha = softmax(e)
-        context = np.einsum("sb,sbv->bv", weights, values)              # c = sum_s alpha_s v_s
-        cache = {"owner": self, "query": query.copy(), "keys": keys.copy(),
-                 "values": values.copy(), "weights": weights, "scale": scale,
-                 "values_are_keys": values_are_keys}
+        scores = np.einsum("sbd,bd->sb", keys, query) / scale  # e_s = q . k_s / sqrt(d)
+        weights = masked_softmax(scores, mask)  # alpha = softmax(e)
+        context = np.einsum("sb,sbv->bv", weights, values)  # c = sum_s alpha_s v_s
+        cache = {
+            "owner": self,
+            "query": query.copy(),
+            "keys": keys.copy(),
+            "values": values.copy(),
+            "weights": weights,
+            "scale": scale,
+            "values_are_keys": values_are_keys,
+        }
         return context, weights, cache
 
     def backward(self, dcontext, cache):
@@ -167,16 +183,19 @@ class AdditiveAttention:
     (-1/sqrt(fan_in), 1/sqrt(fan_in)) like ``torch.nn.Linear``.
     """
 
-    def __init__(self, query_size: int, key_size: int, attention_size: int, seed=None,
-                 dtype=np.float64):
+    def __init__(
+        self, query_size: int, key_size: int, attention_size: int, seed=None, dtype=np.float64
+    ):
         self.query_size = _checks.check_positive_int(query_size, "query_size")
         self.key_size = _checks.check_positive_int(key_size, "key_size")
         self.attention_size = _checks.check_positive_int(attention_size, "attention_size")
         self.dtype = np.dtype(dtype)
         rng = _checks.rng_from(seed)
         fan_in = {"weight_q": query_size, "weight_k": key_size, "w": attention_size}
-        self.params = {k: rng.uniform(-1, 1, size=s).astype(self.dtype) / np.sqrt(fan_in[k])
-                       for k, s in self.param_shapes().items()}
+        self.params = {
+            k: rng.uniform(-1, 1, size=s).astype(self.dtype) / np.sqrt(fan_in[k])
+            for k, s in self.param_shapes().items()
+        }
 
     def param_shapes(self) -> dict:
         A = self.attention_size
@@ -196,16 +215,24 @@ class AdditiveAttention:
         Returns context (B, V), weights (S, B) and a cache for ``backward``."""
         _checks.check_params(self.params, self.param_shapes(), "AdditiveAttention")
         values_are_keys = values is None
-        query, keys, values, mask = _check_inputs(query, keys, values, mask, self.query_size,
-                                                  self.key_size, self.dtype)
+        query, keys, values, mask = _check_inputs(
+            query, keys, values, mask, self.query_size, self.key_size, self.dtype
+        )
         p = self.params
         hidden = np.tanh(query @ p["weight_q"].T + keys @ p["weight_k"].T)  # tanh(W_q q + W_k k_s)
-        scores = hidden @ p["w"]                                            # e_s = w . (...)
-        weights = masked_softmax(scores, mask)                              # alpha = softmax(e)
-        context = np.einsum("sb,sbv->bv", weights, values)                  # c = sum alpha_s v_s
-        cache = {"owner": self, "params": {k: v.copy() for k, v in p.items()},
-                 "query": query.copy(), "keys": keys.copy(), "values": values.copy(),
-                 "hidden": hidden, "weights": weights, "values_are_keys": values_are_keys}
+        scores = hidden @ p["w"]  # e_s = w . (...)
+        weights = masked_softmax(scores, mask)  # alpha = softmax(e)
+        context = np.einsum("sb,sbv->bv", weights, values)  # c = sum alpha_s v_s
+        cache = {
+            "owner": self,
+            "params": {k: v.copy() for k, v in p.items()},
+            "query": query.copy(),
+            "keys": keys.copy(),
+            "values": values.copy(),
+            "hidden": hidden,
+            "weights": weights,
+            "values_are_keys": values_are_keys,
+        }
         return context, weights, cache
 
     def backward(self, dcontext, cache):
@@ -215,9 +242,9 @@ class AdditiveAttention:
         p, hidden = cache["params"], cache["hidden"]
         dvalues, dscores = _context_backward(dcontext, cache)
         grads = {"w": np.einsum("sb,sba->a", dscores, hidden)}
-        dpre = dscores[:, :, None] * p["w"] * (1.0 - hidden**2)        # through w . tanh(.)
+        dpre = dscores[:, :, None] * p["w"] * (1.0 - hidden**2)  # through w . tanh(.)
         A = self.attention_size
-        grads["weight_q"] = dpre.sum(axis=0).T @ cache["query"]        # the query is shared by all s
+        grads["weight_q"] = dpre.sum(axis=0).T @ cache["query"]  # the query is shared by all s
         grads["weight_k"] = dpre.reshape(-1, A).T @ cache["keys"].reshape(-1, self.key_size)
         dquery = dpre.sum(axis=0) @ p["weight_q"]
         dkeys = dpre @ p["weight_k"]
@@ -226,14 +253,20 @@ class AdditiveAttention:
         return dquery, dkeys, dvalues, grads
 
     def __repr__(self):
-        return (f"AdditiveAttention(query_size={self.query_size}, key_size={self.key_size}, "
-                f"attention_size={self.attention_size})")
+        return (
+            f"AdditiveAttention(query_size={self.query_size}, key_size={self.key_size}, "
+            f"attention_size={self.attention_size})"
+        )
 
 
 def _check_cache(module, cache):
     if not isinstance(cache, dict) or "owner" not in cache:
-        raise ValueError(f"{type(module).__name__}.backward needs the cache that this module's "
-                         f"forward returned, got {type(cache).__name__}")
+        raise ValueError(
+            f"{type(module).__name__}.backward needs the cache that this module's "
+            f"forward returned, got {type(cache).__name__}"
+        )
     if cache["owner"] is not module:
-        raise ValueError(f"this cache was made by {cache['owner']!r}, not by this {module!r}: "
-                         "call backward on the module whose forward made the cache")
+        raise ValueError(
+            f"this cache was made by {cache['owner']!r}, not by this {module!r}: "
+            "call backward on the module whose forward made the cache"
+        )

@@ -4,10 +4,9 @@ autograd implementation written here in torch, masks, and bad input."""
 import numpy as np
 import pytest
 
+from conftest import torch_or_skip
 from rnnlib.attention import AdditiveAttention, DotProductAttention, masked_softmax
 from rnnlib.gradcheck import gradcheck
-
-from conftest import torch_or_skip
 
 S, B, H, V, A = 5, 3, 4, 6, 7
 
@@ -25,8 +24,11 @@ def make_inputs(seed=0, key_size=H, query_size=H, with_mask=True):
 
 
 def modules():
-    return [DotProductAttention(), DotProductAttention(scaled=False),
-            AdditiveAttention(H, H, A, seed=1)]
+    return [
+        DotProductAttention(),
+        DotProductAttention(scaled=False),
+        AdditiveAttention(H, H, A, seed=1),
+    ]
 
 
 @pytest.mark.parametrize("module", modules(), ids=repr)
@@ -46,11 +48,15 @@ def test_every_gradient_matches_finite_differences(module, with_values, with_mas
     analytic = {"query": dquery, "keys": dkeys}
     if with_values:
         inputs["values"], analytic["values"] = values, dvalues
-    errors = gradcheck(lambda d: loss(module, d["query"], d["keys"], d.get("values")),
-                       inputs, analytic)
+    errors = gradcheck(
+        lambda d: loss(module, d["query"], d["keys"], d.get("values")), inputs, analytic
+    )
     if module.params:
-        errors.update(gradcheck(lambda p: loss(module.with_params(p), query, keys, values),
-                                module.params, grads))
+        errors.update(
+            gradcheck(
+                lambda p: loss(module.with_params(p), query, keys, values), module.params, grads
+            )
+        )
     assert max(errors.values()) < 1e-8, errors
 
 
@@ -106,8 +112,9 @@ def test_matches_torch_autograd(kind):
     dcontext = np.random.default_rng(5).standard_normal(context.shape)
     dquery, dkeys, dvalues, grads = module.backward(dcontext, cache)
 
-    t_context, t_weights, q, k, v, tp = _torch_reference(torch, kind, query, keys, values, mask,
-                                                         module.params)
+    t_context, t_weights, q, k, v, tp = _torch_reference(
+        torch, kind, query, keys, values, mask, module.params
+    )
     (t_context * torch.tensor(dcontext)).sum().backward()
     np.testing.assert_allclose(context, t_context.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(weights, t_weights.detach().numpy(), rtol=1e-12, atol=1e-14)
@@ -120,20 +127,26 @@ def test_matches_torch_autograd(kind):
 def test_additive_attention_has_the_documented_parameters():
     att = AdditiveAttention(3, 5, 4, seed=0)
     assert {k: v.shape for k, v in att.params.items()} == {
-        "weight_q": (4, 3), "weight_k": (4, 5), "w": (4,)}
+        "weight_q": (4, 3),
+        "weight_k": (4, 5),
+        "w": (4,),
+    }
     assert att.num_params() == 4 * (3 + 5 + 1)
 
 
-@pytest.mark.parametrize("make_bad, message", [
-    (lambda q, k, v, m: (q[0], k, v, m), "query must have 2 dimensions"),
-    (lambda q, k, v, m: (q, k[:, :2], v, m), "keys hold a batch of 2"),
-    (lambda q, k, v, m: (q, k[:0], v[:0], None), "at least one source position"),
-    (lambda q, k, v, m: (q, k, v[:, :2], m), "values must have shape"),
-    (lambda q, k, v, m: (q, k, v, m[:3]), "mask has shape"),
-    (lambda q, k, v, m: (q, k, v, m.astype(int)), "mask must be an array of booleans"),
-    (lambda q, k, v, m: (q, k, v, np.zeros_like(m)), "hides every source position"),
-    (lambda q, k, v, m: (q, np.where(True, np.nan, k), v, m), "contains nan"),
-])
+@pytest.mark.parametrize(
+    "make_bad, message",
+    [
+        (lambda q, k, v, m: (q[0], k, v, m), "query must have 2 dimensions"),
+        (lambda q, k, v, m: (q, k[:, :2], v, m), "keys hold a batch of 2"),
+        (lambda q, k, v, m: (q, k[:0], v[:0], None), "at least one source position"),
+        (lambda q, k, v, m: (q, k, v[:, :2], m), "values must have shape"),
+        (lambda q, k, v, m: (q, k, v, m[:3]), "mask has shape"),
+        (lambda q, k, v, m: (q, k, v, m.astype(int)), "mask must be an array of booleans"),
+        (lambda q, k, v, m: (q, k, v, np.zeros_like(m)), "hides every source position"),
+        (lambda q, k, v, m: (q, np.where(True, np.nan, k), v, m), "contains nan"),
+    ],
+)
 @pytest.mark.parametrize("module", modules(), ids=repr)
 def test_bad_input_gets_a_clear_error(module, make_bad, message):
     args = make_bad(*make_inputs())
@@ -143,8 +156,9 @@ def test_bad_input_gets_a_clear_error(module, make_bad, message):
 
 def test_sizes_are_checked_against_the_module():
     query, keys, values, mask = make_inputs(key_size=6)
-    with pytest.raises(ValueError, match="dot-product attention needs keys and query of the "
-                                         "same size"):
+    with pytest.raises(
+        ValueError, match="dot-product attention needs keys and query of the same size"
+    ):
         DotProductAttention().forward(query, keys, values, mask)
     with pytest.raises(ValueError, match="keys have 6 features, this attention expects 4"):
         AdditiveAttention(H, H, A).forward(query, keys, values, mask)

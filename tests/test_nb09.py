@@ -3,8 +3,8 @@ exercise checks and their diagnoses."""
 
 import numpy as np
 import pytest
-
 from exercise_support import assert_each_status, assert_never_raises
+
 from rnnlib.demos import attention as demo
 from rnnlib.exercises import attention as ex
 from rnnlib.gradcheck import gradcheck
@@ -17,8 +17,12 @@ def test_seq2seq_gradients_match_finite_differences(kind):
     logits, _, cache = model.forward(x, y)
     dlogits = np.random.default_rng(2).standard_normal(logits.shape)
     grads = model.backward(dlogits, cache)
-    errors = gradcheck(lambda p: float(np.sum(model.with_params(p).forward(x, y)[0] * dlogits)),
-                       model.params, grads, eps=1e-5)
+    errors = gradcheck(
+        lambda p: float(np.sum(model.with_params(p).forward(x, y)[0] * dlogits)),
+        model.params,
+        grads,
+        eps=1e-5,
+    )
     assert max(errors.values()) < 1e-7, errors
 
 
@@ -69,6 +73,7 @@ def test_steps_in_order():
 def test_widget_shows_what_the_model_decodes():
     pytest.importorskip("ipywidgets")
     from rnnlib.widgets import attention as wa
+
     model = demo.AttentionSeq2Seq(8, 9, 6, attention="additive", seed=0)
     live = wa.attention_map_widget(model, length=5, example=2)
     x, y, ids = demo.reversal_task(1, 5, 8, seed=1002)
@@ -83,8 +88,10 @@ def test_widget_shows_what_the_model_decodes():
     assert "symbols right" in wa.readout(live.result)
 
 
-CHECKS = [(ex.check_dot_attention, ex.solution_dot_attention),
-          (ex.check_masked_softmax, ex.solution_masked_softmax)]
+CHECKS = [
+    (ex.check_dot_attention, ex.solution_dot_attention),
+    (ex.check_masked_softmax, ex.solution_masked_softmax),
+]
 
 
 @pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
@@ -97,17 +104,26 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-@pytest.mark.parametrize("slip, words", [
-    (ex._unscaled, "sqrt(d)"), (ex._unnormalised, "sum to one"), (ex._raw_scores, "softmax"),
-])
+@pytest.mark.parametrize(
+    "slip, words",
+    [
+        (ex._unscaled, "sqrt(d)"),
+        (ex._unnormalised, "sum to one"),
+        (ex._raw_scores, "softmax"),
+    ],
+)
 def test_dot_attention_slips_are_named(slip, words, capsys):
     result = ex.check_dot_attention(slip)
     assert result.status == "wrong" and words in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("slip, words", [
-    (ex._zero_padding, "-inf"), (ex._mask_after_softmax, "mask the scores first"),
-])
+@pytest.mark.parametrize(
+    "slip, words",
+    [
+        (ex._zero_padding, "-inf"),
+        (ex._mask_after_softmax, "mask the scores first"),
+    ],
+)
 def test_masked_softmax_slips_are_named(slip, words, capsys):
     result = ex.check_masked_softmax(slip)
     assert result.status == "wrong" and words in capsys.readouterr().out
@@ -116,12 +132,13 @@ def test_masked_softmax_slips_are_named(slip, words, capsys):
 def test_correct_but_different_answers_pass(capsys):
     def with_einsum(q, K, V):
         e = np.einsum("sd,d->s", K, q) / np.sqrt(len(q))
-        w = np.exp(e) / np.exp(e).sum()                 # no max-shift: fine at these sizes
+        w = np.exp(e) / np.exp(e).sum()  # no max-shift: fine at these sizes
         return np.einsum("s,sv->v", w, V), w
 
     def float32(q, K, V):
-        c, w = ex.solution_dot_attention(q.astype(np.float32), K.astype(np.float32),
-                                         V.astype(np.float32))
+        c, w = ex.solution_dot_attention(
+            q.astype(np.float32), K.astype(np.float32), V.astype(np.float32)
+        )
         return c, w
 
     def masked_with_loop(scores, mask):

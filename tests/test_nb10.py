@@ -4,8 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
-
 from exercise_support import assert_each_status, assert_never_raises
+
 from rnnlib.demos import attention as seq2seq
 from rnnlib.demos import decoding as demo
 from rnnlib.exercises import decoding as ex
@@ -29,9 +29,11 @@ def test_a_beam_that_covers_every_prefix_finds_the_most_likely_output(model):
     """With width >= O^(T-1) nothing is pruned: the best hypothesis is the exhaustive argmax."""
     x, _, _ = seq2seq.reversal_task(1, 2, seed=4)
     T_y, O = 2, model.n_out
-    best = demo.beam_search(model, x, T_y, width=O ** T_y)[0]
-    exhaustive = max(itertools.product(range(O), repeat=T_y),
-                     key=lambda ids: demo.sequence_log_prob(model, x, np.array(ids)))
+    best = demo.beam_search(model, x, T_y, width=O**T_y)[0]
+    exhaustive = max(
+        itertools.product(range(O), repeat=T_y),
+        key=lambda ids: demo.sequence_log_prob(model, x, np.array(ids)),
+    )
     assert tuple(best.ids) == exhaustive
 
 
@@ -55,7 +57,7 @@ def test_beam_search_refuses_a_batch_and_bad_widths(model):
 def test_exposure_bias_measures_the_same_positions(model):
     r = demo.teacher_forced_vs_free_running(model, 4, n=50)
     assert r["teacher_forced"].shape == (5,) and r["free_running"].shape == (5,)
-    assert r["teacher_forced"][0] == r["free_running"][0]   # the first step has no prefix
+    assert r["teacher_forced"][0] == r["free_running"][0]  # the first step has no prefix
 
 
 def test_decoding_comparison_reports_every_width(model):
@@ -67,6 +69,7 @@ def test_decoding_comparison_reports_every_width(model):
 def test_widget_shows_beam_search(model):
     pytest.importorskip("ipywidgets")
     from rnnlib.widgets import decoding as wd
+
     live = wd.beam_widget(model, width=3, example=1, length=4)
     x, y, _ = seq2seq.reversal_task(1, 4, seed=2001)
     hyps = demo.beam_search(model, x, 5, 3)
@@ -78,8 +81,10 @@ def test_widget_shows_beam_search(model):
     assert "log p" in wd.readout(live.result)
 
 
-CHECKS = [(ex.check_greedy_decode, ex.solution_greedy_decode),
-          (ex.check_beam_step, ex.solution_beam_step)]
+CHECKS = [
+    (ex.check_greedy_decode, ex.solution_greedy_decode),
+    (ex.check_beam_step, ex.solution_beam_step),
+]
 
 
 @pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
@@ -92,12 +97,15 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-@pytest.mark.parametrize("check, slip, words", [
-    (ex.check_greedy_decode, ex._greedy_start_each_time, "start symbol at every step"),
-    (ex.check_greedy_decode, ex._greedy_state_not_carried, "keep the state"),
-    (ex.check_beam_step, ex._best_symbol_per_beam, "Rank all k x O candidates"),
-    (ex.check_beam_step, ex._prefix_ignored, "add the prefix's score"),
-])
+@pytest.mark.parametrize(
+    "check, slip, words",
+    [
+        (ex.check_greedy_decode, ex._greedy_start_each_time, "start symbol at every step"),
+        (ex.check_greedy_decode, ex._greedy_state_not_carried, "keep the state"),
+        (ex.check_beam_step, ex._best_symbol_per_beam, "Rank all k x O candidates"),
+        (ex.check_beam_step, ex._prefix_ignored, "add the prefix's score"),
+    ],
+)
 def test_slips_are_named(check, slip, words, capsys):
     result = check(slip)
     assert result.status == "wrong" and words in capsys.readouterr().out
@@ -112,10 +120,19 @@ def test_correct_but_different_answers_pass():
         return np.concatenate([[choice], greedy_recursive(step, state, choice, T - 1)])
 
     def beam_step_sorted_pairs(scores, log_probs, width):
-        pairs = sorted(((scores[b] + log_probs[b, o], b, o) for b in range(len(scores))
-                        for o in range(log_probs.shape[1])), key=lambda p: -p[0])[:width]
-        return (np.array([p[1] for p in pairs]), np.array([p[2] for p in pairs]),
-                np.array([p[0] for p in pairs]))
+        pairs = sorted(
+            (
+                (scores[b] + log_probs[b, o], b, o)
+                for b in range(len(scores))
+                for o in range(log_probs.shape[1])
+            ),
+            key=lambda p: -p[0],
+        )[:width]
+        return (
+            np.array([p[1] for p in pairs]),
+            np.array([p[2] for p in pairs]),
+            np.array([p[0] for p in pairs]),
+        )
 
     assert ex.check_greedy_decode(greedy_recursive).passed
     assert ex.check_beam_step(beam_step_sorted_pairs).passed

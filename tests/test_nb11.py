@@ -3,8 +3,8 @@ the widget and the exercise checks."""
 
 import numpy as np
 import pytest
-
 from exercise_support import assert_each_status, assert_never_raises
+
 from rnnlib.data import CharVocab
 from rnnlib.demos import inside
 from rnnlib.demos import language_model as lm
@@ -48,7 +48,7 @@ def test_unit_table_finds_a_planted_unit():
     trace = {"h": rng.standard_normal((500, 8))}
     trace["h"][:, 5] = -2.0 * feature + 0.1 * rng.standard_normal(500)
     table = inside.unit_feature_table(trace, {"planted": feature}, threshold=0.5)
-    (name, signal, unit, r), = table["best"]
+    ((name, signal, unit, r),) = table["best"]
     assert (name, signal, unit) == ("planted", "h", 5) and r < -0.99
     assert table["unexplained"]["h"] == 7
 
@@ -57,7 +57,7 @@ def test_connectivity_is_the_input_gradient_of_the_next_character_loss(vocab):
     model = lm.make_model("lstm", vocab.size, 5, seed=2)
     t, K = 20, 6
     c = inside.connectivity(model, vocab, TEXT, t, K)
-    ids = vocab.encode(TEXT[t - K:t + 2])
+    ids = vocab.encode(TEXT[t - K : t + 2])
 
     def loss(x):
         ys, _, _ = model.forward(x)
@@ -94,6 +94,7 @@ def test_text_grid_covers_every_character_once():
 def test_widget_colours_by_the_chosen_unit(vocab):
     pytest.importorskip("ipywidgets")
     from rnnlib.widgets import inside as wi
+
     model = lm.make_model("lstm", vocab.size, 6, seed=1)
     traces = inside.trace(model, vocab, TEXT)
     live = wi.unit_widget(traces, TEXT[:40], signal="c", unit=2, width=16)
@@ -112,14 +113,17 @@ def test_pretrained_lstm_has_a_line_position_unit():
     corpus = lm.load_shakespeare()
     model, _ = lm.shakespeare_model(corpus)
     text = corpus.vocab.decode(corpus.val_ids)[:1500]
-    table = inside.unit_feature_table(inside.trace(model, corpus.vocab, text),
-                                      inside.text_features(text))
+    table = inside.unit_feature_table(
+        inside.trace(model, corpus.vocab, text), inside.text_features(text)
+    )
     best = {name: (sig, r) for name, sig, _, r in table["best"]}
     assert abs(best["position in line"][1]) > 0.8
 
 
-CHECKS = [(ex.check_best_unit, ex.solution_best_unit),
-          (ex.check_connectivity_ratio, ex.solution_connectivity_ratio)]
+CHECKS = [
+    (ex.check_best_unit, ex.solution_best_unit),
+    (ex.check_connectivity_ratio, ex.solution_connectivity_ratio),
+]
 
 
 @pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
@@ -132,12 +136,15 @@ def test_exercise_checks_never_raise(check, solution, capsys):
     assert_never_raises(check)
 
 
-@pytest.mark.parametrize("check, slip, words", [
-    (ex.check_best_unit, ex._signed_argmax, "np.abs before argmax"),
-    (ex.check_best_unit, ex._covariance, "covariance"),
-    (ex.check_connectivity_ratio, lambda c, j: c[j] / c[0], "the inverse"),
-    (ex.check_connectivity_ratio, lambda c, j: c[0] / c[j - 1], "off by one"),
-])
+@pytest.mark.parametrize(
+    "check, slip, words",
+    [
+        (ex.check_best_unit, ex._signed_argmax, "np.abs before argmax"),
+        (ex.check_best_unit, ex._covariance, "covariance"),
+        (ex.check_connectivity_ratio, lambda c, j: c[j] / c[0], "the inverse"),
+        (ex.check_connectivity_ratio, lambda c, j: c[0] / c[j - 1], "off by one"),
+    ],
+)
 def test_slips_are_named(check, slip, words, capsys):
     result = check(slip)
     assert result.status == "wrong" and words in capsys.readouterr().out

@@ -36,8 +36,15 @@ from ..losses import softmax_cross_entropy
 from ..networks import Linear
 from ..optim import Adam, clip_grad_norm
 
-__all__ = ["reversal_task", "AttentionSeq2Seq", "train_seq2seq", "accuracy_by_length",
-           "padded_steps", "sequential_vs_parallel_steps", "time_recurrence_vs_attention"]
+__all__ = [
+    "reversal_task",
+    "AttentionSeq2Seq",
+    "train_seq2seq",
+    "accuracy_by_length",
+    "padded_steps",
+    "sequential_vs_parallel_steps",
+    "time_recurrence_vs_attention",
+]
 
 
 def reversal_task(n, length, n_symbols=8, seed=0):
@@ -76,11 +83,12 @@ class AttentionSeq2Seq:
         self.n_in, self.n_out, self.hidden_size, self.kind = n_in, n_out, hidden_size, attention
         self.start = n_out
         self.encoder = GRU(n_in, hidden_size, seed=rng)
-        self.decoder = GRU(n_out + 1 + hidden_size, hidden_size, seed=rng)   # one step at a time
-        self.attention = {"additive": lambda: AdditiveAttention(hidden_size, hidden_size,
-                                                                hidden_size, seed=rng),
-                          "dot": lambda: DotProductAttention(),
-                          None: lambda: None}[attention]()
+        self.decoder = GRU(n_out + 1 + hidden_size, hidden_size, seed=rng)  # one step at a time
+        self.attention = {
+            "additive": lambda: AdditiveAttention(hidden_size, hidden_size, hidden_size, seed=rng),
+            "dot": lambda: DotProductAttention(),
+            None: lambda: None,
+        }[attention]()
         self.head = Linear(2 * hidden_size, n_out, seed=rng)
 
     def _parts(self):
@@ -100,8 +108,16 @@ class AttentionSeq2Seq:
         new = copy.copy(self)
         for prefix, module in self._parts().items():
             replaced = module.with_params({k: params[prefix + k] for k in module.params})
-            setattr(new, {"encoder.": "encoder", "decoder.": "decoder", "out.": "head",
-                          "attention.": "attention"}[prefix], replaced)
+            setattr(
+                new,
+                {
+                    "encoder.": "encoder",
+                    "decoder.": "decoder",
+                    "out.": "head",
+                    "attention.": "attention",
+                }[prefix],
+                replaced,
+            )
         return new
 
     def _context(self, query, keys):
@@ -124,10 +140,11 @@ class AttentionSeq2Seq:
         weights = np.zeros((T_y, x.shape[0], B))
         steps = []
         for t in range(T_y):
-            context, alpha, att_cache = self._context(state, enc_hs)   # look back with s_{t-1}
-            inp = np.concatenate([onehot[t], context], axis=1)          # [e(y_{t-1}); c_t]
-            new_state, gru_cache = gru_step_forward(inp, state, p["weight_ih"], p["weight_hh"],
-                                                    p["bias_ih"], p["bias_hh"])
+            context, alpha, att_cache = self._context(state, enc_hs)  # look back with s_{t-1}
+            inp = np.concatenate([onehot[t], context], axis=1)  # [e(y_{t-1}); c_t]
+            new_state, gru_cache = gru_step_forward(
+                inp, state, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"]
+            )
             logits[t], head_cache = self.head.forward(np.concatenate([new_state, context], 1))
             if alpha is not None:
                 weights[t] = alpha
@@ -145,16 +162,16 @@ class AttentionSeq2Seq:
         dstate = np.zeros_like(cache["enc_hs"][0])
         for t in reversed(range(len(cache["steps"]))):
             att_cache, gru_cache, head_cache = cache["steps"][t]
-            dfeat, g_head = self.head.backward(dlogits[t], head_cache)   # y_t = W [s_t; c_t] + b
+            dfeat, g_head = self.head.backward(dlogits[t], head_cache)  # y_t = W [s_t; c_t] + b
             for k, v in g_head.items():
                 grads["out." + k] += v
             dstate = dstate + dfeat[:, :H]
             dcontext = dfeat[:, H:]
-            dinp, dstate, g_gru = gru_step_backward(dstate, gru_cache)   # s_t = GRU(inp, s_{t-1})
+            dinp, dstate, g_gru = gru_step_backward(dstate, gru_cache)  # s_t = GRU(inp, s_{t-1})
             for k, v in g_gru.items():
                 grads["decoder." + k] += v
-            dcontext = dcontext + dinp[:, self.n_out + 1:]
-            if self.attention is not None:                               # c_t = attn(s_{t-1}, h)
+            dcontext = dcontext + dinp[:, self.n_out + 1 :]
+            if self.attention is not None:  # c_t = attn(s_{t-1}, h)
                 dquery, dkeys, _, g_att = self.attention.backward(dcontext, att_cache)
                 dstate = dstate + dquery
                 d_enc_hs += dkeys
@@ -179,8 +196,9 @@ class AttentionSeq2Seq:
         context, alpha, _ = self._context(state, enc_hs)
         inp = np.concatenate([np.eye(self.n_out + 1)[prev], context], axis=1)
         p = self.decoder.params
-        state, _ = gru_step_forward(inp, state, p["weight_ih"], p["weight_hh"],
-                                    p["bias_ih"], p["bias_hh"])
+        state, _ = gru_step_forward(
+            inp, state, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"]
+        )
         logits, _ = self.head.forward(np.concatenate([state, context], axis=1))
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -201,8 +219,17 @@ class AttentionSeq2Seq:
         return out, weights
 
 
-def train_seq2seq(attention="additive", hidden_size=32, n_symbols=8, lengths=range(4, 13),
-                  steps=600, batch=32, lr=0.01, max_norm=5.0, seed=0):
+def train_seq2seq(
+    attention="additive",
+    hidden_size=32,
+    n_symbols=8,
+    lengths=range(4, 13),
+    steps=600,
+    batch=32,
+    lr=0.01,
+    max_norm=5.0,
+    seed=0,
+):
     """Train an :class:`AttentionSeq2Seq` on :func:`reversal_task` with Adam and norm clipping.
     Each update draws one length from ``lengths`` (so a batch needs no padding).
 
@@ -210,8 +237,7 @@ def train_seq2seq(attention="additive", hidden_size=32, n_symbols=8, lengths=ran
         (model, losses): the trained model and the (steps,) mean cross-entropy per update.
     """
     rng = np.random.default_rng(seed)
-    model = AttentionSeq2Seq(n_symbols, n_symbols + 1, hidden_size, attention=attention,
-                             seed=seed)
+    model = AttentionSeq2Seq(n_symbols, n_symbols + 1, hidden_size, attention=attention, seed=seed)
     opt = Adam(model.params, lr=lr)
     params = model.params
     lengths = list(lengths)
@@ -247,8 +273,10 @@ def padded_steps(lengths, batch_size, by_length=False):
     batch_size = _checks.check_positive_int(batch_size, "batch_size")
     order = np.argsort(lengths, kind="stable") if by_length else np.arange(len(lengths))
     ordered = lengths[order]
-    computed = sum(len(chunk) * int(chunk.max())
-                   for chunk in np.split(ordered, range(batch_size, len(ordered), batch_size)))
+    computed = sum(
+        len(chunk) * int(chunk.max())
+        for chunk in np.split(ordered, range(batch_size, len(ordered), batch_size))
+    )
     return int(computed), int(lengths.sum())
 
 
@@ -270,16 +298,16 @@ def time_recurrence_vs_attention(lengths, hidden_size=64, batch=8, repeats=7, se
     out = {"lengths": list(map(int, lengths)), "recurrent": [], "attention": []}
     for T in lengths:
         x = rng.standard_normal((int(T), batch, hidden_size))
-        xb = np.ascontiguousarray(x.transpose(1, 0, 2))                # (B, T, H) for matmuls
+        xb = np.ascontiguousarray(x.transpose(1, 0, 2))  # (B, T, H) for matmuls
 
-        def self_attention():
-            scores = xb @ xb.transpose(0, 2, 1) / np.sqrt(hidden_size)   # (B, T, T) at once
+        def self_attention(xb=xb):
+            scores = xb @ xb.transpose(0, 2, 1) / np.sqrt(hidden_size)  # (B, T, T) at once
             scores -= scores.max(axis=-1, keepdims=True)
             w = np.exp(scores)
             w /= w.sum(axis=-1, keepdims=True)
             return w @ xb
 
-        for name, fn in (("recurrent", lambda: gru.forward(x)), ("attention", self_attention)):
+        for name, fn in (("recurrent", lambda x=x: gru.forward(x)), ("attention", self_attention)):
             times = []
             for _ in range(repeats):
                 start = time.perf_counter()

@@ -21,8 +21,14 @@ import numpy as np
 from .. import _checks
 from .attention import reversal_task
 
-__all__ = ["Hypothesis", "beam_search", "greedy_decode", "teacher_forced_vs_free_running",
-           "decoding_comparison", "sequence_log_prob"]
+__all__ = [
+    "Hypothesis",
+    "beam_search",
+    "greedy_decode",
+    "teacher_forced_vs_free_running",
+    "decoding_comparison",
+    "sequence_log_prob",
+]
 
 
 @dataclass
@@ -51,16 +57,17 @@ def beam_search(model, x, T_y, width):
     width = _checks.check_positive_int(width, "width")
     T_y = _checks.check_positive_int(T_y, "T_y")
     if np.ndim(x) != 3 or np.shape(x)[1] != 1:
-        raise ValueError(f"beam_search decodes one source at a time: x must have shape "
-                         f"(S, 1, V_in), got {np.shape(x)}")
+        raise ValueError(
+            f"beam_search decodes one source at a time: x must have shape "
+            f"(S, 1, V_in), got {np.shape(x)}"
+        )
     enc_hs, state, prev = model.start_decoding(x)
-    scores = np.zeros(1)                                   # log p of each kept prefix
+    scores = np.zeros(1)  # log p of each kept prefix
     history = np.zeros((1, 0), dtype=np.int64)
     for _ in range(T_y):
         beams = len(scores)
-        log_probs, new_state, _ = model.decoder_step(np.repeat(enc_hs, beams, axis=1),
-                                                     state, prev)
-        total = scores[:, None] + log_probs                # (beams, O): every extension
+        log_probs, new_state, _ = model.decoder_step(np.repeat(enc_hs, beams, axis=1), state, prev)
+        total = scores[:, None] + log_probs  # (beams, O): every extension
         flat = np.argsort(-total, axis=None, kind="stable")[:width]
         parent, symbol = np.unravel_index(flat, total.shape)
         scores = total[parent, symbol]
@@ -96,10 +103,13 @@ def teacher_forced_vs_free_running(model, length, n=300, n_symbols=8, seed=5):
     wrong = ~hit_free
     first = np.where(wrong.any(axis=0), wrong.argmax(axis=0), y.shape[0])
     after = np.arange(y.shape[0])[:, None] > first[None, :]
-    return {"teacher_forced": hit_forced.mean(axis=1), "free_running": hit_free.mean(axis=1),
-            "after_first_error": float(hit_free[after].mean()) if after.any() else np.nan,
-            "teacher_forced_after": float(hit_forced[after].mean()) if after.any() else np.nan,
-            "positions_after": int(after.sum())}
+    return {
+        "teacher_forced": hit_forced.mean(axis=1),
+        "free_running": hit_free.mean(axis=1),
+        "after_first_error": float(hit_free[after].mean()) if after.any() else np.nan,
+        "teacher_forced_after": float(hit_forced[after].mean()) if after.any() else np.nan,
+        "positions_after": int(after.sum()),
+    }
 
 
 def decoding_comparison(model, lengths, widths=(1, 2, 4, 8), n=100, n_symbols=8, seed=7):
@@ -113,7 +123,7 @@ def decoding_comparison(model, lengths, widths=(1, 2, 4, 8), n=100, n_symbols=8,
     sources = []
     for length in lengths:
         x, y, _ = reversal_task(n, int(length), n_symbols, seed=rng)
-        sources += [(x[:, b:b + 1], y[:, b]) for b in range(n)]
+        sources += [(x[:, b : b + 1], y[:, b]) for b in range(n)]
     truth = [sequence_log_prob(model, x, y) for x, y in sources]
     out = {}
     for width in widths:
@@ -123,6 +133,9 @@ def decoding_comparison(model, lengths, widths=(1, 2, 4, 8), n=100, n_symbols=8,
             exact.append(best.ids == list(map(int, y)))
             log_prob.append(best.log_prob)
             beyond.append(best.log_prob > lp_true + 1e-9 and best.ids != list(map(int, y)))
-        out[int(width)] = {"exact": float(np.mean(exact)), "log_prob": float(np.mean(log_prob)),
-                           "better_than_truth": float(np.mean(beyond))}
+        out[int(width)] = {
+            "exact": float(np.mean(exact)),
+            "log_prob": float(np.mean(log_prob)),
+            "better_than_truth": float(np.mean(beyond)),
+        }
     return out

@@ -23,16 +23,29 @@ import numpy as np
 from .. import _checks
 from ..losses import softmax
 
-__all__ = ["SIGNALS", "trace", "text_features", "unit_feature_table", "connectivity",
-           "mean_connectivity", "text_grid"]
+__all__ = [
+    "SIGNALS",
+    "trace",
+    "text_features",
+    "unit_feature_table",
+    "connectivity",
+    "mean_connectivity",
+    "text_grid",
+]
 
 #: what can be traced, with a label for figures: hidden state, cell state and the LSTM's gates
-SIGNALS = {"h": "hidden state h", "c": "cell state c", "i": "input gate i",
-           "f": "forget gate f", "o": "output gate o", "g": "candidate g"}
+SIGNALS = {
+    "h": "hidden state h",
+    "c": "cell state c",
+    "i": "input gate i",
+    "f": "forget gate f",
+    "o": "output gate o",
+    "g": "candidate g",
+}
 
 
 def _one_hot(ids, V):
-    return np.eye(V)[np.asarray(ids)][:, None, :]          # (T, 1, V)
+    return np.eye(V)[np.asarray(ids)][:, None, :]  # (T, 1, V)
 
 
 def trace(model, vocab, text):
@@ -65,17 +78,21 @@ def text_features(text):
     start = 0
     for line in text.split("\n"):
         n = len(line)
-        position[start:start + n] = np.arange(n)
+        position[start : start + n] = np.arange(n)
         if n and line.endswith(":") and len(line) < 40:
-            speaker[start:start + n] = 1.0
+            speaker[start : start + n] = 1.0
         if start + n < T:
-            position[start + n] = n                         # the newline ends the line
+            position[start + n] = n  # the newline ends the line
         start += n + 1
     nxt = np.array(list(text[1:]) + [" "])
     end_of_word = np.isin(nxt, list(" \n.,;:!?'-")).astype(float)
     start_of_line = (position == 0).astype(float)
-    return {"position in line": position, "end of word": end_of_word,
-            "speaker's name": speaker, "start of line": start_of_line}
+    return {
+        "position in line": position,
+        "end of word": end_of_word,
+        "speaker's name": speaker,
+        "start of line": start_of_line,
+    }
 
 
 def _correlations(signal, feature):
@@ -83,7 +100,7 @@ def _correlations(signal, feature):
     constant column)."""
     s = signal - signal.mean(axis=0)
     f = feature - feature.mean()
-    denom = np.sqrt((s ** 2).sum(axis=0) * (f ** 2).sum())
+    denom = np.sqrt((s**2).sum(axis=0) * (f**2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (s * f[:, None]).sum(axis=0) / denom
     return np.where(denom > 0, r, 0.0)
@@ -97,16 +114,25 @@ def unit_feature_table(traces, features, threshold=0.5):
     the feature names; ``unexplained``: signal -> how many of its H units reach |r| >= threshold
     with no feature; ``threshold``."""
     names = list(features)
-    r = {sig: np.stack([_correlations(values, features[n]) for n in names])
-         for sig, values in traces.items()}
+    r = {
+        sig: np.stack([_correlations(values, features[n]) for n in names])
+        for sig, values in traces.items()
+    }
     best = []
     for k, name in enumerate(names):
-        sig, unit = max(((s, int(np.argmax(np.abs(r[s][k])))) for s in r),
-                        key=lambda su: abs(r[su[0]][k, su[1]]))
+        sig, unit = max(
+            ((s, int(np.argmax(np.abs(r[s][k])))) for s in r),
+            key=lambda su: abs(r[su[0]][k, su[1]]),
+        )
         best.append((name, sig, unit, float(r[sig][k, unit])))
     unexplained = {sig: int(np.sum(np.abs(r[sig]).max(axis=0) < threshold)) for sig in r}
-    return {"best": best, "r": r, "features": names, "unexplained": unexplained,
-            "threshold": threshold}
+    return {
+        "best": best,
+        "r": r,
+        "features": names,
+        "unexplained": unexplained,
+        "threshold": threshold,
+    }
 
 
 def connectivity(model, vocab, text, t, K):
@@ -115,16 +141,17 @@ def connectivity(model, vocab, text, t, K):
     the window ``text[t-K .. t]`` read from a zero state. Returns (K + 1,), index j."""
     t, K = _checks.check_positive_int(t, "t"), _checks.check_positive_int(K, "K")
     if t - K < 0 or t + 1 >= len(text):
-        raise ValueError(f"need K <= t < len(text) - 1, got t = {t}, K = {K}, "
-                         f"len(text) = {len(text)}")
-    ids = vocab.encode(text[t - K:t + 2])
-    x = _one_hot(ids[:-1], vocab.size)                      # K + 1 inputs, ending at t
+        raise ValueError(
+            f"need K <= t < len(text) - 1, got t = {t}, K = {K}, len(text) = {len(text)}"
+        )
+    ids = vocab.encode(text[t - K : t + 2])
+    x = _one_hot(ids[:-1], vocab.size)  # K + 1 inputs, ending at t
     ys, _, cache = model.forward(x)
     dys = np.zeros_like(ys)
     p = softmax(ys[-1, 0])
-    dys[-1, 0] = p - np.eye(vocab.size)[ids[-1]]            # d(-log p(next)) / d(logits_t)
+    dys[-1, 0] = p - np.eye(vocab.size)[ids[-1]]  # d(-log p(next)) / d(logits_t)
     dx, _, _ = model.backward(dys, cache)
-    return np.linalg.norm(dx[::-1, 0], axis=-1)             # reversed: index j = t - step
+    return np.linalg.norm(dx[::-1, 0], axis=-1)  # reversed: index j = t - step
 
 
 def mean_connectivity(model, vocab, text, K, positions):
@@ -144,11 +171,11 @@ def text_grid(text, width=64):
     for line in text.split("\n"):
         shown = line + ("¶" if pos + len(line) < len(text) else "")
         for k in range(0, max(len(shown), 1), width):
-            if shown[k:k + width]:
-                rows.append(shown[k:k + width])
+            if shown[k : k + width]:
+                rows.append(shown[k : k + width])
                 starts.append(pos + k)
         pos += len(line) + 1
     index = -np.ones((len(rows), width), dtype=int)
     for r, (row, start) in enumerate(zip(rows, starts)):
-        index[r, :len(row)] = np.arange(start, start + len(row))
+        index[r, : len(row)] = np.arange(start, start + len(row))
     return rows, index

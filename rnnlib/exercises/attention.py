@@ -17,8 +17,13 @@ import numpy as np
 from ..attention import DotProductAttention, masked_softmax
 from ._feedback import known_mistakes, run_check
 
-__all__ = ["HINTS", "check_dot_attention", "solution_dot_attention",
-           "check_masked_softmax", "solution_masked_softmax"]
+__all__ = [
+    "HINTS",
+    "check_dot_attention",
+    "solution_dot_attention",
+    "check_masked_softmax",
+    "solution_masked_softmax",
+]
 
 HINTS = {
     "check_dot_attention": (
@@ -36,7 +41,8 @@ HINTS = {
             scores = scores - scores.max()
             weights = np.exp(scores) / ...
             context = weights @ ...
-            return context, weights"""),
+            return context, weights""",
+    ),
     "check_masked_softmax": (
         "A padded position must get weight exactly 0, and the real positions must still sum "
         "to one. Setting a padded score to 0 does not do that: exp(0) = 1 is a real weight.",
@@ -48,7 +54,8 @@ HINTS = {
             scores = np.where(mask, scores, ...)
             scores = scores - scores.max()
             weights = np.exp(scores)
-            return weights / ..."""),
+            return weights / ...""",
+    ),
 }
 
 
@@ -59,10 +66,10 @@ HINTS = {
 def solution_dot_attention(q, K, V):
     """Scaled dot-product attention for one query. q: (d,), K: (S, d), V: (S, v).
     Returns context (v,) and weights (S,)."""
-    scores = K @ q / np.sqrt(q.shape[0])              # e_s = q . k_s / sqrt(d)
-    scores = scores - scores.max()                    # no overflow; the softmax is unchanged
-    weights = np.exp(scores) / np.exp(scores).sum()   # alpha = softmax(e)
-    return weights @ V, weights                       # c = sum_s alpha_s v_s
+    scores = K @ q / np.sqrt(q.shape[0])  # e_s = q . k_s / sqrt(d)
+    scores = scores - scores.max()  # no overflow; the softmax is unchanged
+    weights = np.exp(scores) / np.exp(scores).sum()  # alpha = softmax(e)
+    return weights @ V, weights  # c = sum_s alpha_s v_s
 
 
 def _reference_dot_attention(q, K, V):
@@ -99,16 +106,33 @@ def _raw_scores(q, K, V):
 def check_dot_attention(fn):
     """Check ``fn(q, K, V) -> (context, weights)`` against
     :class:`rnnlib.attention.DotProductAttention`."""
-    diagnose = known_mistakes([
-        (_unscaled, "the scores are not divided by sqrt(d), the size of q: with d = 16 the "
-                    "softmax comes out far too peaked."),
-        (_unnormalised, "the weights are exp(scores) but do not sum to one: divide by their "
-                        "sum (that is the softmax)."),
-        (_raw_scores, "the weights are the raw scores: pass them through a softmax first, so "
-                      "they are positive and sum to one."),
-    ])
-    return run_check("dot_attention", fn, _reference_dot_attention, _dot_cases(),
-                     output_names=["context", "weights"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                _unscaled,
+                "the scores are not divided by sqrt(d), the size of q: with d = 16 the "
+                "softmax comes out far too peaked.",
+            ),
+            (
+                _unnormalised,
+                "the weights are exp(scores) but do not sum to one: divide by their "
+                "sum (that is the softmax).",
+            ),
+            (
+                _raw_scores,
+                "the weights are the raw scores: pass them through a softmax first, so "
+                "they are positive and sum to one.",
+            ),
+        ]
+    )
+    return run_check(
+        "dot_attention",
+        fn,
+        _reference_dot_attention,
+        _dot_cases(),
+        output_names=["context", "weights"],
+        diagnose=diagnose,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +142,7 @@ def check_dot_attention(fn):
 def solution_masked_softmax(scores, mask):
     """Softmax of ``scores: (S,)`` over the positions where ``mask: (S,)`` is True; padded
     positions get weight exactly 0."""
-    scores = np.where(mask, scores, -np.inf)          # exp(-inf) = 0: padding drops out
+    scores = np.where(mask, scores, -np.inf)  # exp(-inf) = 0: padding drops out
     scores = scores - scores.max()
     weights = np.exp(scores)
     return weights / weights.sum()
@@ -150,11 +174,25 @@ def _mask_after_softmax(scores, mask):
 
 def check_masked_softmax(fn):
     """Check ``fn(scores, mask) -> weights`` against :func:`rnnlib.attention.masked_softmax`."""
-    diagnose = known_mistakes([
-        (_zero_padding, "a padded score set to 0 still gets weight exp(0) / sum > 0: set it "
-                        "to -inf (np.where(mask, scores, -np.inf)) so its weight is exactly 0."),
-        (_mask_after_softmax, "the padding is zeroed after the softmax, so the real weights no "
-                              "longer sum to one: mask the scores first, then normalise."),
-    ])
-    return run_check("masked_softmax", fn, _reference_masked_softmax, _masked_cases(),
-                     output_names=["weights"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                _zero_padding,
+                "a padded score set to 0 still gets weight exp(0) / sum > 0: set it "
+                "to -inf (np.where(mask, scores, -np.inf)) so its weight is exactly 0.",
+            ),
+            (
+                _mask_after_softmax,
+                "the padding is zeroed after the softmax, so the real weights no "
+                "longer sum to one: mask the scores first, then normalise.",
+            ),
+        ]
+    )
+    return run_check(
+        "masked_softmax",
+        fn,
+        _reference_masked_softmax,
+        _masked_cases(),
+        output_names=["weights"],
+        diagnose=diagnose,
+    )

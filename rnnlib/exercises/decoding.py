@@ -15,8 +15,14 @@ import numpy as np
 
 from ._feedback import known_mistakes, run_check
 
-__all__ = ["HINTS", "toy_decoder", "check_greedy_decode", "solution_greedy_decode",
-           "check_beam_step", "solution_beam_step"]
+__all__ = [
+    "HINTS",
+    "toy_decoder",
+    "check_greedy_decode",
+    "solution_greedy_decode",
+    "check_beam_step",
+    "solution_beam_step",
+]
 
 HINTS = {
     "check_greedy_decode": (
@@ -34,7 +40,8 @@ HINTS = {
                 log_probs, state = step(state, ...)
                 prev = int(np.argmax(...))
                 out.append(prev)
-            return np.array(out)"""),
+            return np.array(out)""",
+    ),
     "check_beam_step": (
         "Each kept prefix can be extended by any symbol, so there are k x O candidates. A "
         "candidate's score is its prefix's log-probability plus the new symbol's: log-"
@@ -49,7 +56,8 @@ HINTS = {
             total = scores[:, None] + ...
             order = np.argsort(-total, axis=None)[:width]     # over all k x O, best first
             parent, symbol = np.unravel_index(order, ...)
-            return parent, symbol, total[...]"""),
+            return parent, symbol, total[...]""",
+    ),
 }
 
 
@@ -73,8 +81,8 @@ def solution_greedy_decode(step, start_state, start_symbol, T):
     """Greedy decoding: T symbols, each the most likely given the ones before. Returns (T,)."""
     state, prev, out = start_state, start_symbol, []
     for _ in range(T):
-        log_probs, state = step(state, prev)       # the decoder's state carries on
-        prev = int(np.argmax(log_probs))            # its own choice is fed back
+        log_probs, state = step(state, prev)  # the decoder's state carries on
+        prev = int(np.argmax(log_probs))  # its own choice is fed back
         out.append(prev)
     return np.array(out)
 
@@ -106,21 +114,35 @@ def _greedy_state_not_carried(step, start_state, start_symbol, T):
 
 def check_greedy_decode(fn):
     """Check ``fn(step, start_state, start_symbol, T) -> ids (T,)`` against the reference."""
-    diagnose = known_mistakes([
-        (_greedy_start_each_time, "the decoder reads the start symbol at every step: feed "
-                                  "back the symbol it just chose (prev = the argmax)."),
-        (_greedy_state_not_carried, "every step starts again from start_state: keep the state "
-                                    "that step returns and pass it to the next call."),
-    ])
-    return run_check("greedy_decode", fn, solution_greedy_decode, _greedy_cases(),
-                     output_names=["ids"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                _greedy_start_each_time,
+                "the decoder reads the start symbol at every step: feed "
+                "back the symbol it just chose (prev = the argmax).",
+            ),
+            (
+                _greedy_state_not_carried,
+                "every step starts again from start_state: keep the state "
+                "that step returns and pass it to the next call.",
+            ),
+        ]
+    )
+    return run_check(
+        "greedy_decode",
+        fn,
+        solution_greedy_decode,
+        _greedy_cases(),
+        output_names=["ids"],
+        diagnose=diagnose,
+    )
 
 
 def solution_beam_step(scores, log_probs, width):
     """One step of beam search. scores: (k,) log p of the kept prefixes; log_probs: (k, O) the
     next symbol's log-probabilities after each. Returns parent (w,), symbol (w,) and new_scores
     (w,) of the ``width`` best extensions, best first (w = min(width, k * O))."""
-    total = scores[:, None] + log_probs                        # log p(prefix) + log p(symbol)
+    total = scores[:, None] + log_probs  # log p(prefix) + log p(symbol)
     order = np.argsort(-total, axis=None, kind="stable")[:width]
     parent, symbol = np.unravel_index(order, total.shape)
     return parent, symbol, total[parent, symbol]
@@ -153,12 +175,26 @@ def _prefix_ignored(scores, log_probs, width):
 
 def check_beam_step(fn):
     """Check ``fn(scores, log_probs, width) -> (parent, symbol, new_scores)``."""
-    diagnose = known_mistakes([
-        (_best_symbol_per_beam, "you kept each prefix's single best extension: two "
-                                "extensions of the same prefix can both belong in the beam. "
-                                "Rank all k x O candidates together."),
-        (_prefix_ignored, "the ranking uses the new symbol's log-probability alone: add the "
-                          "prefix's score (log-probabilities of a sequence add)."),
-    ])
-    return run_check("beam_step", fn, solution_beam_step, _beam_cases(),
-                     output_names=["parent", "symbol", "new_scores"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                _best_symbol_per_beam,
+                "you kept each prefix's single best extension: two "
+                "extensions of the same prefix can both belong in the beam. "
+                "Rank all k x O candidates together.",
+            ),
+            (
+                _prefix_ignored,
+                "the ranking uses the new symbol's log-probability alone: add the "
+                "prefix's score (log-probabilities of a sequence add).",
+            ),
+        ]
+    )
+    return run_check(
+        "beam_step",
+        fn,
+        solution_beam_step,
+        _beam_cases(),
+        output_names=["parent", "symbol", "new_scores"],
+        diagnose=diagnose,
+    )

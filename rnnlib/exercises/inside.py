@@ -12,8 +12,13 @@ import numpy as np
 
 from ._feedback import known_mistakes, run_check
 
-__all__ = ["HINTS", "check_best_unit", "solution_best_unit", "check_connectivity_ratio",
-           "solution_connectivity_ratio"]
+__all__ = [
+    "HINTS",
+    "check_best_unit",
+    "solution_best_unit",
+    "check_connectivity_ratio",
+    "solution_connectivity_ratio",
+]
 
 HINTS = {
     "check_best_unit": (
@@ -22,7 +27,8 @@ HINTS = {
         "their correlation, and report the sign too.",
         """\
         For every unit j (a column of signal, shape (T, H)):
-            r_j = sum_t (s_tj - mean_j)(f_t - mean_f) / sqrt(sum_t (s_tj - mean_j)^2 * sum_t (f_t - mean_f)^2)
+            r_j = sum_t (s_tj - mean_j)(f_t - mean_f)
+                  / sqrt(sum_t (s_tj - mean_j)^2 * sum_t (f_t - mean_f)^2)
         best = argmax_j |r_j|;  return best and r_best (with its sign)""",
         """\
         def best_unit(signal, feature):
@@ -30,7 +36,8 @@ HINTS = {
             f = feature - ...
             r = (s * f[:, None]).sum(axis=0) / np.sqrt(...)
             best = int(np.argmax(np.abs(...)))
-            return best, r[best]"""),
+            return best, r[best]""",
+    ),
     "check_connectivity_ratio": (
         "The connectivity curve gives, for each distance j, how strongly the loss depends on "
         "the input j steps back. Compare the value at distance j with the value at distance 0.",
@@ -38,7 +45,8 @@ HINTS = {
         ratio = c[0] / c[j]      (how many times weaker at distance j; c[0] is the latest input)""",
         """\
         def connectivity_ratio(c, j):
-            return c[...] / c[...]"""),
+            return c[...] / c[...]""",
+    ),
 }
 
 
@@ -47,7 +55,7 @@ def solution_best_unit(signal, feature):
     ``feature: (T,)``, in either direction. Returns (unit, r) with r's sign."""
     s = signal - signal.mean(axis=0)
     f = feature - feature.mean()
-    r = (s * f[:, None]).sum(axis=0) / np.sqrt((s ** 2).sum(axis=0) * (f ** 2).sum())
+    r = (s * f[:, None]).sum(axis=0) / np.sqrt((s**2).sum(axis=0) * (f**2).sum())
     best = int(np.argmax(np.abs(r)))
     return best, r[best]
 
@@ -57,12 +65,16 @@ def _best_cases():
     argmax (the strongest unit goes against the feature)."""
     rng = np.random.default_rng(1111)
     cases = []
-    for T, H, unit, sign, decoy_scale in [(200, 6, 4, 1.0, 30.0), (50, 3, 0, -1.0, 1.0),
-                                          (300, 10, 7, -1.0, 5.0), (80, 5, 2, 1.0, 0.5)]:
+    for T, H, unit, sign, decoy_scale in [
+        (200, 6, 4, 1.0, 30.0),
+        (50, 3, 0, -1.0, 1.0),
+        (300, 10, 7, -1.0, 5.0),
+        (80, 5, 2, 1.0, 0.5),
+    ]:
         feature = rng.standard_normal(T)
         signal = rng.standard_normal((T, H))
         signal[:, unit] += 3.0 * sign * feature
-        decoy = (unit + 1) % H                         # a weaker, positive correlation
+        decoy = (unit + 1) % H  # a weaker, positive correlation
         signal[:, decoy] += 1.2 * feature
         scale = rng.uniform(0.5, 2.0, size=H)
         scale[decoy] = decoy_scale
@@ -74,7 +86,7 @@ def _best_cases():
 def _signed_argmax(signal, feature):
     s = signal - signal.mean(axis=0)
     f = feature - feature.mean()
-    r = (s * f[:, None]).sum(axis=0) / np.sqrt((s ** 2).sum(axis=0) * (f ** 2).sum())
+    r = (s * f[:, None]).sum(axis=0) / np.sqrt((s**2).sum(axis=0) * (f**2).sum())
     best = int(np.argmax(r))
     return best, r[best]
 
@@ -90,15 +102,29 @@ def _covariance(signal, feature):
 
 def check_best_unit(fn):
     """Check ``fn(signal, feature) -> (unit, r)``."""
-    diagnose = known_mistakes([
-        (_signed_argmax, "you took the largest correlation, not the largest in size: a unit "
-                         "that goes down exactly when the feature goes up (r = -0.9) follows it "
-                         "too. Use np.abs before argmax."),
-        (_covariance, "you ranked the units by covariance, which grows with a unit's scale: "
-                      "divide by both standard deviations (that is the correlation)."),
-    ])
-    return run_check("best_unit", fn, solution_best_unit, _best_cases(),
-                     output_names=["unit", "r"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                _signed_argmax,
+                "you took the largest correlation, not the largest in size: a unit "
+                "that goes down exactly when the feature goes up (r = -0.9) follows it "
+                "too. Use np.abs before argmax.",
+            ),
+            (
+                _covariance,
+                "you ranked the units by covariance, which grows with a unit's scale: "
+                "divide by both standard deviations (that is the correlation).",
+            ),
+        ]
+    )
+    return run_check(
+        "best_unit",
+        fn,
+        solution_best_unit,
+        _best_cases(),
+        output_names=["unit", "r"],
+        diagnose=diagnose,
+    )
 
 
 def solution_connectivity_ratio(c, j):
@@ -109,17 +135,32 @@ def solution_connectivity_ratio(c, j):
 
 def _ratio_cases():
     rng = np.random.default_rng(12)
-    return [(np.exp(-rng.uniform(0.05, 0.5) * np.arange(30)) * rng.uniform(1, 5), j)
-            for j in (5, 20, 1, 29)]
+    return [
+        (np.exp(-rng.uniform(0.05, 0.5) * np.arange(30)) * rng.uniform(1, 5), j)
+        for j in (5, 20, 1, 29)
+    ]
 
 
 def check_connectivity_ratio(fn):
     """Check ``fn(c, j) -> ratio``."""
-    diagnose = known_mistakes([
-        (lambda c, j: c[j] / c[0], "that is the inverse: c[0] / c[j] says how many times "
-                                   "weaker the input j steps back is."),
-        (lambda c, j: c[0] / c[j - 1], "off by one: c[j] is the value at distance j "
-                                       "(c[0] is distance 0)."),
-    ])
-    return run_check("connectivity_ratio", fn, solution_connectivity_ratio, _ratio_cases(),
-                     output_names=["ratio"], diagnose=diagnose)
+    diagnose = known_mistakes(
+        [
+            (
+                lambda c, j: c[j] / c[0],
+                "that is the inverse: c[0] / c[j] says how many times "
+                "weaker the input j steps back is.",
+            ),
+            (
+                lambda c, j: c[0] / c[j - 1],
+                "off by one: c[j] is the value at distance j (c[0] is distance 0).",
+            ),
+        ]
+    )
+    return run_check(
+        "connectivity_ratio",
+        fn,
+        solution_connectivity_ratio,
+        _ratio_cases(),
+        output_names=["ratio"],
+        diagnose=diagnose,
+    )

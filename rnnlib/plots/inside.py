@@ -45,7 +45,7 @@ class TextActivationFigure(LivePlot):
         fig, ax = new_figure(width=8.0, height=3.0, layout="none")
         renderer = agg_canvas(fig).get_renderer()
         probe = ax.text(0, 0, "M" * width, fontsize=self.FONT_PT, family="DejaVu Sans Mono")
-        ax_w = probe.get_window_extent(renderer).width / fig.dpi   # inches for `width` chars
+        ax_w = probe.get_window_extent(renderer).width / fig.dpi  # inches for `width` chars
         probe.remove()
         ax_h = n_rows * self.ROW_IN
         left, right, bottom, top = 0.1, 1.2, 0.1, 0.45
@@ -58,17 +58,41 @@ class TextActivationFigure(LivePlot):
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        self.image = self.moving(ax.imshow(np.zeros(self.index.shape), aspect="auto",
-                                           interpolation="nearest", alpha=0.65,
-                                           extent=(-0.5, width - 0.5, n_rows - 0.5, -0.5)))
-        cax = fig.add_axes(((left + ax_w + 0.15) / fig_w, bottom / fig_h, 0.15 / fig_w,
-                            ax_h / fig_h))
+        self.image = self.moving(
+            ax.imshow(
+                np.zeros(self.index.shape),
+                aspect="auto",
+                interpolation="nearest",
+                alpha=0.65,
+                extent=(-0.5, width - 0.5, n_rows - 0.5, -0.5),
+            )
+        )
+        cax = fig.add_axes(
+            ((left + ax_w + 0.15) / fig_w, bottom / fig_h, 0.15 / fig_w, ax_h / fig_h)
+        )
         self.bar = fig.colorbar(self.image, cax=cax)
         for r, row in enumerate(self.rows):
-            ax.text(-0.5, r, row, ha="left", va="center", fontsize=self.FONT_PT,
-                    family="DejaVu Sans Mono", color="black")
-        self.title = self.moving(ax.text(0.0, 1.0 + 0.12 / ax_h, " ", transform=ax.transAxes,
-                                         ha="left", va="bottom", fontsize=11))
+            ax.text(
+                -0.5,
+                r,
+                row,
+                ha="left",
+                va="center",
+                fontsize=self.FONT_PT,
+                family="DejaVu Sans Mono",
+                color="black",
+            )
+        self.title = self.moving(
+            ax.text(
+                0.0,
+                1.0 + 0.12 / ax_h,
+                " ",
+                transform=ax.transAxes,
+                ha="left",
+                va="bottom",
+                fontsize=11,
+            )
+        )
         return fig
 
     def background_key(self, result, **values):
@@ -83,11 +107,14 @@ class TextActivationFigure(LivePlot):
         self.image.set_cmap(cmap)
         self.image.set_clim(vmin, vmax)
         self.bar.set_label(f"{result['label']}, unit {result['unit']}")
-        self.title.set_text(f"{result['label']}, unit {result['unit']}, at every character "
-                            "(¶ = newline)")
-        return (f"A passage of Shakespeare in rows of characters, each character's cell coloured "
-                f"by unit {result['unit']} of the {result['label']} at that character, from "
-                f"{vmin:.2g} to {vmax:.2g}.")
+        self.title.set_text(
+            f"{result['label']}, unit {result['unit']}, at every character (¶ = newline)"
+        )
+        return (
+            f"A passage of Shakespeare in rows of characters, each character's cell coloured "
+            f"by unit {result['unit']} of the {result['label']} at that character, from "
+            f"{vmin:.2g} to {vmax:.2g}."
+        )
 
 
 def connectivity_figure(curves, K):
@@ -105,8 +132,10 @@ def connectivity_figure(curves, K):
     ax.set_ylabel("||∂ loss_t / ∂ x_(t−j)|| (geometric mean)")
     ax.set_title("How far back the prediction reaches")
     ax.legend()
-    alt = ("Log-scale plot of how strongly the next-character loss depends on the input j "
-           "characters back, for " + " and ".join(curves) + "; the vanilla RNN's curve falls "
-           "by many orders of magnitude within a few dozen characters, the LSTM's much more "
-           "slowly.")
+    alt = (
+        "Log-scale plot of how strongly the next-character loss depends on the input j "
+        "characters back, for " + " and ".join(curves) + "; the vanilla RNN's curve falls "
+        "by many orders of magnitude within a few dozen characters, the LSTM's much more "
+        "slowly."
+    )
     return fig, alt

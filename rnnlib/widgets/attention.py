@@ -22,8 +22,13 @@ def compute(model, example, length, n_symbols=8):
     figure shows: weights (T_y, S), inputs (S,), outputs and targets (T_y,), n_symbols."""
     x, y, ids = reversal_task(1, length, n_symbols, seed=1000 + int(example))
     out, weights = model.generate(x, y.shape[0])
-    return {"weights": weights[:, :, 0], "inputs": ids[:, 0], "outputs": out[:, 0],
-            "targets": y[:, 0], "n_symbols": n_symbols}
+    return {
+        "weights": weights[:, :, 0],
+        "inputs": ids[:, 0],
+        "outputs": out[:, 0],
+        "targets": y[:, 0],
+        "n_symbols": n_symbols,
+    }
 
 
 def _text(ids, n):
@@ -34,9 +39,11 @@ def readout(result, **values):
     """One line of HTML: the input, the decoded output and how many symbols are right."""
     n = result["n_symbols"]
     right = int((result["outputs"] == result["targets"]).sum())
-    return (f"input <b>{_text(result['inputs'], n)}</b> &rarr; decoded "
-            f"<b>{_text(result['outputs'], n)}</b> &nbsp;({right} of {len(result['targets'])} "
-            f"symbols right)")
+    return (
+        f"input <b>{_text(result['inputs'], n)}</b> &rarr; decoded "
+        f"<b>{_text(result['outputs'], n)}</b> &nbsp;({right} of {len(result['targets'])} "
+        f"symbols right)"
+    )
 
 
 def attention_map_widget(model, length=8, example=0, max_length=12) -> LiveFigure:
@@ -44,11 +51,19 @@ def attention_map_widget(model, length=8, example=0, max_length=12) -> LiveFigur
     attention map of ``model`` decoding it."""
     figure = AttentionMapFigure(max_length=max_length)
     controls = {
-        "example": W.IntSlider(value=example, min=0, max=49, description="example",
-                               continuous_update=True),
-        "length": W.IntSlider(value=length, min=2, max=max_length, description="length S",
-                              continuous_update=True),
+        "example": W.IntSlider(
+            value=example, min=0, max=49, description="example", continuous_update=True
+        ),
+        "length": W.IntSlider(
+            value=length, min=2, max=max_length, description="length S", continuous_update=True
+        ),
     }
-    return LiveFigure(controls, lambda example, length: compute(model, example, length),
-                      figure.draw, readout=readout, height="430px",
-                      title="Attention weights of one decoded example", update=figure)
+    return LiveFigure(
+        controls,
+        lambda example, length: compute(model, example, length),
+        figure.draw,
+        readout=readout,
+        height="430px",
+        title="Attention weights of one decoded example",
+        update=figure,
+    )

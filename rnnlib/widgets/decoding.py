@@ -26,17 +26,22 @@ def compute(model, example, width, length, n_symbols=8):
     x, y, ids = reversal_task(1, length, n_symbols, seed=2000 + int(example))
     target = list(map(int, y[:, 0]))
     hyps = beam_search(model, x, len(target), width)
-    return {"hypotheses": [(_text(h.ids), h.log_prob, h.ids == target) for h in hyps],
-            "truth_log_prob": sequence_log_prob(model, x, y[:, 0]),
-            "source": _text(ids[:, 0]), "target": _text(target)}
+    return {
+        "hypotheses": [(_text(h.ids), h.log_prob, h.ids == target) for h in hyps],
+        "truth_log_prob": sequence_log_prob(model, x, y[:, 0]),
+        "source": _text(ids[:, 0]),
+        "target": _text(target),
+    }
 
 
 def readout(result, **values):
     best_text, best_lp, right = result["hypotheses"][0]
     verdict = "right" if right else "wrong"
-    return (f"best: <code>{best_text.replace('<', '&lt;').replace('>', '&gt;')}</code> "
-            f"(log p = {best_lp:.2f}, {verdict}); the right answer has log p = "
-            f"{result['truth_log_prob']:.2f}")
+    return (
+        f"best: <code>{best_text.replace('<', '&lt;').replace('>', '&gt;')}</code> "
+        f"(log p = {best_lp:.2f}, {verdict}); the right answer has log p = "
+        f"{result['truth_log_prob']:.2f}"
+    )
 
 
 def beam_widget(model, width=1, example=0, length=8, max_width=8) -> LiveFigure:
@@ -47,7 +52,12 @@ def beam_widget(model, width=1, example=0, length=8, max_width=8) -> LiveFigure:
         "length": W.IntSlider(value=length, min=3, max=10, description="length S"),
         "width": W.IntSlider(value=width, min=1, max=max_width, description="beam width"),
     }
-    return LiveFigure(controls, lambda example, length, width: compute(model, example, width,
-                                                                        length),
-                      figure.draw, readout=readout, height="330px",
-                      title="Beam search on one source", update=figure)
+    return LiveFigure(
+        controls,
+        lambda example, length, width: compute(model, example, width, length),
+        figure.draw,
+        readout=readout,
+        height="330px",
+        title="Beam search on one source",
+        update=figure,
+    )
