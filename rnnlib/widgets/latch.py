@@ -61,7 +61,7 @@ def latch_widget(models, **overrides) -> LiveFigure:
         "cue": W.IntSlider(value=start["cue"], min=2, max=T, description="cue at step",
                            continuous_update=True, style=style, layout=W.Layout(width="300px")),
         "seed": W.IntSlider(value=start["seed"], min=0, max=20, description="values (seed)",
-                            continuous_update=False, style=style,
+                            continuous_update=True, style=style,
                             layout=W.Layout(width="260px")),
     }
 
