@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "TokenLanguageModel"]
 
 
 class Embedding:
@@ -84,3 +84,91 @@ class Embedding:
 
     def __repr__(self):
         return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+
+class TokenLanguageModel:
+    r"""Token ids in, next-token scores out: an :class:`Embedding`, a recurrent layer and an
+    output layer, optionally with **tied weights** (Press & Wolf 2017; Inan, Khosravi & Socher
+    2017): the output layer reuses the embedding matrix, :math:`\text{logits}_t = E\,h_t + b`,
+    so a token's input vector and its output vector are the same row of :math:`E`.
+
+    Args:
+        vocab_size: V; hidden_size: H; embedding_dim: E (must equal H when tied; default H);
+        cell: "rnn", "lstm" or "gru"; tie_weights: share the embedding matrix with the output
+        layer; seed: int or Generator.
+
+    ``params``: ``embedding.weight (V, E)``, ``rnn.<name>``, ``out.bias (V,)``, and
+    ``out.weight (V, H)`` only when untied. Tied, the gradient of ``embedding.weight`` is the
+    sum of its two uses: the lookup (a scatter-add) and the output layer.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, embedding_dim: int | None = None,
+                 cell: str = "gru", tie_weights: bool = False, seed=None):
+        from .cell_registry import cell_layer
+        from .networks import Linear
+
+        embedding_dim = hidden_size if embedding_dim is None else embedding_dim
+        if tie_weights and embedding_dim != hidden_size:
+            raise ValueError(f"tied weights need embedding_dim == hidden_size (the output layer "
+                             f"maps H = {hidden_size} to the vocabulary with the (V, E) embedding "
+                             f"matrix), got embedding_dim = {embedding_dim}")
+        rng = _checks.rng_from(seed)
+        self.tied = bool(tie_weights)
+        self.embedding = Embedding(vocab_size, embedding_dim, seed=rng)
+        self.rnn = cell_layer(cell)(embedding_dim, hidden_size, seed=rng)
+        self.head = Linear(hidden_size, vocab_size, seed=rng)
+
+    def _parts(self):
+        return {"embedding.": self.embedding, "rnn.": self.rnn}
+
+    @property
+    def params(self) -> dict:
+        p = {prefix + k: v for prefix, m in self._parts().items() for k, v in m.params.items()}
+        p["out.bias"] = self.head.params["bias"]
+        if not self.tied:
+            p["out.weight"] = self.head.params["weight"]
+        return p
+
+    def num_params(self) -> int:
+        return sum(v.size for v in self.params.values())
+
+    def with_params(self, params: dict) -> TokenLanguageModel:
+        new = copy.copy(self)
+        new.embedding = self.embedding.with_params({"weight": params["embedding.weight"]})
+        new.rnn = self.rnn.with_params({k: params["rnn." + k] for k in self.rnn.params})
+        weight = params["embedding.weight"] if self.tied else params["out.weight"]
+        new.head = self.head.with_params({"weight": weight, "bias": params["out.bias"]})
+        return new
+
+    def _head(self):
+        """The output layer, computing with the embedding matrix when tied."""
+        if not self.tied:
+            return self.head
+        return self.head.with_params({"weight": self.embedding.params["weight"],
+                                      "bias": self.head.params["bias"]})
+
+    def forward(self, ids: ArrayLike, state0=None, lengths=None):
+        """ids: (T, B) token ids. Returns logits (T, B, V), the final state and a cache."""
+        vectors, c_emb = self.embedding.forward(ids)                # x_t = E[id_t]
+        hs, state, c_rnn = self.rnn.forward(vectors, state0, lengths=lengths)
+        head = self._head()
+        logits, c_head = head.forward(hs)                           # logits_t = W h_t + b
+        return logits, state, {"emb": c_emb, "rnn": c_rnn, "head": c_head, "head_module": head}
+
+    def backward(self, dlogits: ArrayLike, cache: dict, dstate=None) -> dict:
+        """BPTT from dL/dlogits (T, B, V). Returns grads keyed like :attr:`params`."""
+        _checks.check_cache(cache, ["emb", "rnn", "head", "head_module"], "TokenLanguageModel")
+        dhs, g_head = cache["head_module"].backward(dlogits, cache["head"])
+        dvectors, _, g_rnn = self.rnn.backward(dhs, cache["rnn"], dstate)
+        _, g_emb = self.embedding.backward(dvectors, cache["emb"])
+        grads = {"embedding.weight": g_emb["weight"], "out.bias": g_head["bias"]}
+        if self.tied:
+            grads["embedding.weight"] = grads["embedding.weight"] + g_head["weight"]  # both uses
+        else:
+            grads["out.weight"] = g_head["weight"]
+        grads.update({"rnn." + k: v for k, v in g_rnn.items()})
+        return grads
+
+    def __repr__(self):
+        return (f"TokenLanguageModel({self.embedding!r}, {self.rnn!r}, "
+                f"tie_weights={self.tied})")
