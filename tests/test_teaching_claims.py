@@ -132,7 +132,7 @@ def test_03_one_unit_w_to_the_power_T():
     guide_says(
         "about 117 and about 0.005",
         "float32 overflows to inf",
-        "f = tanh makes the measured gradient leave the dotted formula",
+        "φ = tanh makes the measured gradient leave the dotted formula",
     )
     up, down = (
         gradients.decay_compute(1.10, 50, "linear"),
@@ -154,7 +154,7 @@ def test_03_spectral_radius_linear_pivot_and_tanh_saturation():
     guide_says(
         "linear: the line pivots as rho crosses 1",
         "even rho = 1.5 vanishes (saturation)",
-        "With f = linear the inputs slider changes nothing, and the readout says so",
+        "With φ = linear the inputs slider changes nothing, and the readout says so",
     )
     assert gradients.spectral_compute(0.9, "linear", 1.0)["ratio"] < 1e-2
     assert gradients.spectral_compute(1.1, "linear", 1.0)["ratio"] > 1e2
@@ -172,7 +172,7 @@ def test_03_spectral_radius_linear_pivot_and_tanh_saturation():
 
 def test_03_two_units_explode_with_rho_below_one_until_inputs_tip_them():
     guide_says(
-        'pick the **network** "2 units, unit 1 biased", f = tanh, **rho** 0.73, **inputs x** at 0,',
+        'pick the **network** "2 units, unit 1 biased", φ = tanh, **rho** 0.73, **inputs x** at 0,',
         "the gradient 99 steps back goes from about 1e-13 to about 1e10 while rho stays below 1",
         "Then raise the inputs to 0.1: the pair is knocked off its balance and the gradient "
         "vanishes again",

@@ -144,7 +144,7 @@ def lecture_notes_figure(rows_by_w, t_loss=115, t_back=50):
 
 
 def scalar_decay_title(r):
-    return f"f = {r['nonlinearity']}, w = {r['w']:.2f}, T = {r['T']}"
+    return f"φ = {r['nonlinearity']}, w = {r['w']:.2f}, T = {r['T']}"
 
 
 def fmt_value(x):
@@ -160,7 +160,7 @@ def fmt_value(x):
 
 def scalar_decay_alt(r):
     text = (f"Log-scale plot of the gradient |dL/dh_t| against the time step t for one unit with "
-            f"f = {r['nonlinearity']}, w = {r['w']:.2f} and T = {r['T']}. It is 1 at t = {r['T']} "
+            f"φ = {r['nonlinearity']}, w = {r['w']:.2f} and T = {r['T']}. It is 1 at t = {r['T']} "
             f"and {fmt_value(r['first64'])} at t = 0 in float64.")
     if r["overflow_t"] is not None:
         text += (f" In float32 it overflows to inf for every t up to {r['overflow_t']}, "

@@ -295,7 +295,7 @@ def draw_trajectories(ax_h, demo, T_max=None, legend_loc="best"):
 def draw_memory(ax_h, ax_e, demo, T_max=None):
     """:func:`draw_trajectories` beside the nudge's effect |h'_t - h_t| on a log scale."""
     draw_trajectories(ax_h, demo, T_max)
-    ax_h.set_title(f"hidden state, f = {demo['nonlinearity']}, w = {demo['w']:.2f}")
+    ax_h.set_title(f"hidden state, φ = {demo['nonlinearity']}, w = {demo['w']:.2f}")
     effect = demo["effect"]
     T = len(effect)
     T_max = T_max or T
@@ -569,7 +569,7 @@ class UnfoldingPlot(LivePlot):
             finite = np.isfinite(hs) & np.isfinite(hs2)
         for line, h in zip(self.curves, (hs, hs2), strict=True):
             line.set_data(steps[finite], h[finite])
-        self.title.set_text(f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the hidden state over "
+        self.title.set_text(f"φ = {nonlinearity}, w = {w:.2f}, T = {T}: the hidden state over "
                             f"time, and the network unrolled under it")
         for text in self.weights:
             text.set_text(f"{w:.2f}")

@@ -41,7 +41,7 @@ def decay_draw(result, w, T, nonlinearity):
 
 def decay_readout(result, w, T, nonlinearity):
     g64, g32 = result["first64"], result["first32"]
-    text = (f"f = {nonlinearity}, w = {w:.2f}, T = {T}: the gradient reaching h<sub>0</sub>, "
+    text = (f"φ = {nonlinearity}, w = {w:.2f}, T = {T}: the gradient reaching h<sub>0</sub>, "
             f"{T} steps back, is <b>{plots.fmt_value(g64)}</b> in float64 and "
             f"<b>{plots.fmt_value(g32)}</b> in float32.")
     if result["overflow_t"] is not None:
@@ -59,7 +59,7 @@ def gradient_decay_widget(w=1.1, T=50, nonlinearity="linear"):
         "w": W.FloatSlider(value=w, min=W_MIN, max=W_MAX, step=0.01, description="w (W_hh)",
                            readout_format=".2f"),
         "T": W.IntSlider(value=T, min=1, max=T_MAX, description="T (steps)"),
-        "nonlinearity": W.Dropdown(options=ACTIVATIONS, value=nonlinearity, description="f"),
+        "nonlinearity": W.Dropdown(options=ACTIVATIONS, value=nonlinearity, description="φ"),
     }
     return LiveFigure(controls, decay_compute, decay_draw, decay_readout, height="310px",
                       title="One recurrent unit: how far back does the gradient survive?",

@@ -86,7 +86,7 @@ def unfolding_readout(result, T, w, nonlinearity):
         last = "exactly 0: the nudge is forgotten"
     else:
         last = f"{eff[-1]:.3g} ({eff[-1] / eff[0]:.3g} of what it was at step 1)"
-    return (f"f = {nonlinearity}, w = {w:.2f}: nudging x<sub>1</sub> by {NUDGE:g} moves "
+    return (f"φ = {nonlinearity}, w = {w:.2f}: nudging x<sub>1</sub> by {NUDGE:g} moves "
             f"h<sub>1</sub> by {eff[0]:.3g}; at step {T} the change is {last}.")
 
 
@@ -97,7 +97,7 @@ def unfolding_widget(T=8, w=0.9, nonlinearity="tanh"):
         "w": W.FloatSlider(value=w, min=0.0, max=1.5, step=0.05, description="w (W_hh)",
                            readout_format=".2f"),
         "nonlinearity": W.Dropdown(options=NONLINEARITY_OPTIONS, value=nonlinearity,
-                                   description="f"),
+                                   description="φ"),
     }
     return LiveFigure(controls, unfolding_compute, unfolding_draw, unfolding_readout,
                       height="470px", title="Unfold the loop: sequence length and recurrent weight",
