@@ -14,6 +14,7 @@ L = sum(hs * dhs) for a fixed random dhs, so both sides do the same work: one fo
 one backward pass through every step. Prints a Markdown table of median times and the ratio
 rnnlib / torch (below 1: rnnlib is faster).
 """
+
 import argparse
 import importlib.util
 import os
@@ -28,14 +29,14 @@ import numpy as np
 
 import rnnlib
 
-SIZES = [(100, 32, 32, 128), (200, 1, 8, 32), (50, 64, 64, 256)]   # (T, B, D, H)
+SIZES = [(100, 32, 32, 128), (200, 1, 8, 32), (50, 64, 64, 256)]  # (T, B, D, H)
 # the course's own sizes (B <= 64, H <= 128): the memory trainer, the language model, one sequence
 COURSE_SIZES = [(50, 32, 1, 16), (32, 32, 60, 64), (200, 1, 8, 32), (50, 64, 64, 128)]
 CELLS = {"RNN": rnnlib.RNN, "LSTM": rnnlib.LSTM, "GRU": rnnlib.GRU}
 
 
 def median_time(fn, repeats):
-    fn()                                   # warm-up (allocations, caches, torch's first call)
+    fn()  # warm-up (allocations, caches, torch's first call)
     fn()
     times = []
     for _ in range(repeats):
@@ -56,6 +57,7 @@ def time_rnnlib(cell, size, dtype, repeats, layers=None):
     def step():
         hs, _, cache = layer.forward(x)
         layer.backward(dhs, cache)
+
     return median_time(step, repeats)
 
 
@@ -72,26 +74,43 @@ def time_torch(torch, cell, size, dtype, repeats):
         x.grad = None
         out, _ = module(x)
         out.backward(dhs)
+
     return median_time(step, repeats)
 
 
 def threads_note(torch):
-    env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                      "OPENBLAS_CORETYPE") if k in os.environ}
+    env = {
+        k: os.environ[k]
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+        if k in os.environ
+    }
     try:
         from threadpoolctl import threadpool_info
-        blas = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info())
+
+        blas = ", ".join(
+            f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info()
+        )
     except ImportError:
         blas = "threadpoolctl not installed (numpy's BLAS uses its default thread count)"
-    torch_threads = f"torch {torch.__version__}: {torch.get_num_threads()} threads" if torch else "torch not installed"
-    return f"numpy {np.__version__} ({blas}); {torch_threads}; env {env or 'default'}; {os.cpu_count()} cores"
+    torch_threads = (
+        f"torch {torch.__version__}: {torch.get_num_threads()} threads"
+        if torch
+        else "torch not installed"
+    )
+    return (f"numpy {np.__version__} ({blas}); {torch_threads}; env {env or 'default'}; "
+            f"{os.cpu_count()} cores")
 
 
 def load_layers_at(rev):
     """rnnlib/layers.py as it was at git revision ``rev``, imported inside today's package."""
     root = Path(__file__).resolve().parent.parent
-    source = subprocess.run(["git", "show", f"{rev}:rnnlib/layers.py"], cwd=root, check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{rev}:rnnlib/layers.py"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "layers_ref.py"
         path.write_text(source, encoding="utf-8")
@@ -108,20 +127,26 @@ def compare(rev, repeats, rounds=3):
     for size in COURSE_SIZES + [s for s in SIZES if s not in COURSE_SIZES]:
         for cell in CELLS:
             before, after = [], []
-            for _ in range(rounds):                  # alternate, so both see the same load
+            for _ in range(rounds):  # alternate, so both see the same load
                 before.append(time_rnnlib(cell, size, np.float64, repeats, ref))
                 after.append(time_rnnlib(cell, size, np.float64, repeats))
             before, after = min(before), min(after)
-            print(f"| {cell} | {size} | {before * 1e3:.1f} | {after * 1e3:.1f} | "
-                  f"{after / before:.2f} |", flush=True)
+            print(
+                f"| {cell} | {size} | {before * 1e3:.1f} | {after * 1e3:.1f} | "
+                f"{after / before:.2f} |",
+                flush=True,
+            )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="float64 only, 3 repeats")
-    parser.add_argument("--against", metavar="REV",
-                        help="time rnnlib/layers.py of git revision REV against the working tree")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="time rnnlib/layers.py of git revision REV against the working tree",
+    )
     args = parser.parse_args()
     if args.against:
         return compare(args.against, 3 if args.quick else args.repeats)
@@ -139,10 +164,13 @@ def main():
     for dtype in dtypes:
         for size in SIZES:
             for cell in CELLS:
-                ours = time_rnnlib(cell, size, dtype, repeats)          # its own block
+                ours = time_rnnlib(cell, size, dtype, repeats)  # its own block
                 theirs = time_torch(torch, cell, size, dtype, repeats) if torch else float("nan")
-                print(f"| {cell} | {np.dtype(dtype).name} | {size} | {ours * 1e3:.1f} | "
-                      f"{theirs * 1e3:.1f} | {ours / theirs:.2f} |", flush=True)
+                print(
+                    f"| {cell} | {np.dtype(dtype).name} | {size} | {ours * 1e3:.1f} | "
+                    f"{theirs * 1e3:.1f} | {ours / theirs:.2f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

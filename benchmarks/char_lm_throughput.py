@@ -27,7 +27,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
 
-    from rnnlib.demos import language_model as lm   # imports numpy: after the thread setting
+    from rnnlib.demos import language_model as lm  # imports numpy: after the thread setting
 
     corpus = lm.load_corpus()
     ids, V = corpus.train_ids, corpus.vocab.size

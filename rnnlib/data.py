@@ -28,8 +28,8 @@ Word order
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from importlib import resources
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -617,8 +617,8 @@ def __getattr__(name):
     # ``generate_corpus`` moved to scripts/make_corpus.py (the corpus ships as a file); the old
     # name still works in a checkout of the course, where that script is found
     if name == "generate_corpus":
-        from pathlib import Path
         import importlib.util
+        from pathlib import Path
         script = Path(__file__).resolve().parents[1] / "scripts" / "make_corpus.py"
         if not script.is_file():
             raise AttributeError("generate_corpus lives in the course's scripts/make_corpus.py, "

@@ -131,11 +131,14 @@ class RecurrentLayer:
         step, and hs is 0 after it (as PyTorch's pad_packed_sequence gives). The steps after the
         end were computed from the padding but nothing before the end depends on them."""
         out = hs.copy()
-        if lengths is None:
-            last = (lambda s: s[-1].copy())
-        else:
+        if lengths is not None:
             out[_padding(lengths, len(hs))] = 0.0
-            last = (lambda s: s[lengths - 1, np.arange(len(lengths))])   # a copy (fancy index)
+
+        def last(s):
+            if lengths is None:
+                return s[-1].copy()
+            return s[lengths - 1, np.arange(len(lengths))]           # a copy (fancy index)
+
         return out, (last(hs) if cs is None else (last(hs), last(cs)))
 
     def _length_grads(self, dhs, cache, dstate):

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .cells import NONLINEARITIES, check_nonlinearity
-from .cells import _sigmoid as sigmoid   # σ; the loops below already silence overflow
+from .cells import _sigmoid as sigmoid  # σ; the loops below already silence overflow
 from .layer_base import RecurrentLayer, _check_flags
 
 __all__ = ["RecurrentLayer", "RNN", "LSTM", "GRU"]

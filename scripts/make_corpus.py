@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnlib import _checks
-from rnnlib.data import _pick      # one element of a sequence, uniformly at random
+from rnnlib.data import _pick  # one element of a sequence, uniformly at random
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "rnnlib" / "data_files" / "corpus.txt"

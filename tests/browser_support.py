@@ -11,6 +11,7 @@
 
 Selectors are JupyterLab 4 / ipywidgets 8 (see /work/shared/notes/jupyter-testing-facts.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,26 +31,44 @@ import urllib.request
 from dataclasses import dataclass, field
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 # JupyterLab settings for a quiet, deterministic page: no news toast, no update check, no autosave
 # (we never want a save), every cell kept in the DOM (windowing off), no confirm dialogs.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/application-extension/layout.jupyterlab-settings": {},
 }
 STATUS_BAR = "#jp-main-statusbar"
-ERROR_TEXTS = ("Error displaying widget", "Model not found", "Javascript Error", "Traceback (most recent call last)")
+ERROR_TEXTS = (
+    "Error displaying widget",
+    "Model not found",
+    "Javascript Error",
+    "Traceback (most recent call last)",
+)
 
 
 def chromium_path() -> str | None:
     """Debian's Chromium (or $COURSE_CHROMIUM), or None when there is none."""
-    for candidate in (os.environ.get("COURSE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("COURSE_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -78,11 +97,17 @@ def isolated_env(home: pathlib.Path) -> dict:
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # the kernel then draws inline
     dirs = {
-        "HOME": "home", "XDG_CONFIG_HOME": "home/.config", "XDG_CACHE_HOME": "home/.cache",
-        "XDG_DATA_HOME": "home/.local/share", "JUPYTER_CONFIG_DIR": "jupyter/config",
-        "JUPYTER_DATA_DIR": "jupyter/data", "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
-        "JUPYTERLAB_SETTINGS_DIR": "jupyter/lab-settings", "JUPYTERLAB_WORKSPACES_DIR": "jupyter/lab-workspaces",
-        "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "mpl",
+        "HOME": "home",
+        "XDG_CONFIG_HOME": "home/.config",
+        "XDG_CACHE_HOME": "home/.cache",
+        "XDG_DATA_HOME": "home/.local/share",
+        "JUPYTER_CONFIG_DIR": "jupyter/config",
+        "JUPYTER_DATA_DIR": "jupyter/data",
+        "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "jupyter/lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "jupyter/lab-workspaces",
+        "IPYTHONDIR": "ipython",
+        "MPLCONFIGDIR": "mpl",
     }
     for var, sub in dirs.items():
         path = home / sub
@@ -122,8 +147,11 @@ class LabServer:
         self.root = self.tmp / "root"
         self.root.mkdir()
         for name, src in copies.items():
-            shutil.copytree(src, self.root / name,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(
+                src,
+                self.root / name,
+                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+            )
         self.env = isolated_env(self.tmp)
         settings = pathlib.Path(self.env["JUPYTERLAB_SETTINGS_DIR"])
         for rel, values in LAB_SETTINGS.items():
@@ -137,21 +165,38 @@ class LabServer:
         self.log_path = self.tmp / "server.log"
 
     def start(self, timeout=60.0):
-        cmd = [self.python, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-               "--ServerApp.open_browser=False", "--LabApp.check_for_updates_class="
-               "jupyterlab.NeverCheckForUpdate", "--ServerApp.terminals_enabled=False"]
+        cmd = [
+            self.python,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.open_browser=False",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.terminals_enabled=False",
+        ]
         if getattr(os, "geteuid", lambda: -1)() == 0:
             cmd.append("--allow-root")
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with code {self.proc.returncode}:\n{self.log()}")
+                raise RuntimeError(
+                    f"JupyterLab exited with code {self.proc.returncode}:\n{self.log()}"
+                )
             try:
                 self.api("GET", "/api/status")
                 return self
@@ -167,8 +212,9 @@ class LabServer:
             return ""
 
     def api(self, method, path, timeout=10.0):
-        req = urllib.request.Request(f"{self.base}{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             body = resp.read()
         return json.loads(body) if body else None
@@ -238,20 +284,22 @@ class LabServer:
 def launch_browser(playwright, home: pathlib.Path):
     """Debian's Chromium, headless, with its profile and caches under ``home``."""
     env = isolated_env(home)
-    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                                      headless=True, env=env)
+    return playwright.chromium.launch(
+        executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True, env=env
+    )
 
 
 @dataclass
 class SliderStep:
     """What one press of an arrow key on a slider did."""
+
     widget: int
     slider: str
     before: float
     after: float
     readout: str
-    redrawn: bool          # a new <img> replaced the old one
-    image_changed: bool    # ... and it shows a different picture
+    redrawn: bool  # a new <img> replaced the old one
+    image_changed: bool  # ... and it shows a different picture
     readout_html_before: str
     readout_html_after: str
     seconds: float
@@ -295,17 +343,23 @@ _JS_DONE = """([statusSel]) => {
 
 # A widget view is an output of a cell whose root element is a jupyter-widgets element (JupyterLab
 # gives it no data-mime-type); outputs nested inside an Output widget are not counted.
-WIDGET_VIEW_SEL = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output:has(> .jupyter-widgets)"
+WIDGET_VIEW_SEL = (
+    ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output:has(> .jupyter-widgets)"
+)
 _SRCS = "Array.from(v.querySelectorAll('img')).map(i => i.getAttribute('src') || '').join('|')"
 _JS_IMAGES = f"(v) => {_SRCS}"
 _JS_IMAGES_CHANGED = f"([v, s]) => {_SRCS} !== s"
 # A redraw either gives the widget's <img> a new source (an ipywidgets.Image: a new blob URL per
 # frame) or replaces the <img> (an Output area cleared and filled again): remember each image's
 # source, then wait for an image that is new or whose source changed.
-_JS_MARK_IMAGES = ("(v) => v.querySelectorAll('img').forEach("
-                   "i => i.setAttribute('data-course-old', i.getAttribute('src') || ''))")
-_JS_NEW_IMAGE = ("(v) => Array.from(v.querySelectorAll('img')).some("
-                 "i => i.getAttribute('data-course-old') !== (i.getAttribute('src') || ''))")
+_JS_MARK_IMAGES = (
+    "(v) => v.querySelectorAll('img').forEach("
+    "i => i.setAttribute('data-course-old', i.getAttribute('src') || ''))"
+)
+_JS_NEW_IMAGE = (
+    "(v) => Array.from(v.querySelectorAll('img')).some("
+    "i => i.getAttribute('data-course-old') !== (i.getAttribute('src') || ''))"
+)
 
 
 class LabNotebook:
@@ -319,7 +373,9 @@ class LabNotebook:
     # -- opening and running ---------------------------------------------------------------
     def open(self, timeout=90_000):
         t0 = time.perf_counter()
-        self.page.goto(self.server.url(self.rel_path), wait_until="domcontentloaded", timeout=timeout)
+        self.page.goto(
+            self.server.url(self.rel_path), wait_until="domcontentloaded", timeout=timeout
+        )
         self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout)
         self.wait_for_kernel_idle(timeout)
         self.report.open_seconds = time.perf_counter() - t0
@@ -335,7 +391,10 @@ class LabNotebook:
             """(sel) => { const s = document.querySelector(sel); if (!s) return false;
                           const t = s.innerText;
                           return /\\|\\s*Idle/.test(t) && !/No Kernel|Initializing|Connecting|Starting/.test(t); }""",
-            arg=STATUS_BAR, timeout=timeout, polling=200)
+            arg=STATUS_BAR,
+            timeout=timeout,
+            polling=200,
+        )
 
     def run_all(self, timeout=240_000):
         """Run > Run All Cells, then wait until every cell has run (or one failed)."""
@@ -346,18 +405,26 @@ class LabNotebook:
         try:
             self.page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))",
-                timeout=5_000, polling=50)
+                timeout=5_000,
+                polling=50,
+            )
         except Exception:  # a very fast notebook may already be done
             pass
-        handle = self.page.wait_for_function(_JS_DONE, arg=[STATUS_BAR], timeout=timeout, polling=250)
+        handle = self.page.wait_for_function(
+            _JS_DONE, arg=[STATUS_BAR], timeout=timeout, polling=250
+        )
         self.report.run_seconds = time.perf_counter() - t0
         return handle.json_value()
 
     # -- what is on the page ---------------------------------------------------------------
     def error_outputs(self) -> list[str]:
         """Text of every traceback / stderr output, and of every 'Error displaying widget'."""
-        found = [t[:1500] for t in self.page.locator(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()]
+        found = [
+            t[:1500]
+            for t in self.page.locator(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+            ).all_inner_texts()
+        ]
         body = self.page.locator(".jp-Notebook").inner_text()
         found += [f"page shows {text!r}" for text in ERROR_TEXTS if text in body]
         return found
@@ -407,14 +474,22 @@ class LabNotebook:
         t0 = time.perf_counter()
         select.select_option(index=new)
         try:
-            self.page.wait_for_function(_JS_NEW_IMAGE, arg=view.element_handle(), timeout=10_000, polling=50)
+            self.page.wait_for_function(
+                _JS_NEW_IMAGE, arg=view.element_handle(), timeout=10_000, polling=50
+            )
             redrawn = True
         except Exception:
             redrawn = False
         self.wait_for_kernel_idle(timeout)
-        return {"widget": i, "dropdown": j, "from": options[current], "to": options[new],
-                "redrawn": redrawn, "image_changed": self.image_srcs(view) != before,
-                "seconds": time.perf_counter() - t0}
+        return {
+            "widget": i,
+            "dropdown": j,
+            "from": options[current],
+            "to": options[new],
+            "redrawn": redrawn,
+            "image_changed": self.image_srcs(view) != before,
+            "seconds": time.perf_counter() - t0,
+        }
 
     # -- moving sliders ------------------------------------------------------------------------
     def step_slider(self, i: int, j: int, timeout=30_000) -> SliderStep:
@@ -431,7 +506,10 @@ class LabNotebook:
         labels = slider.locator(".widget-label")
         label = (labels.first.inner_text().strip() if labels.count() else "") or f"slider {j}"
         before = float(handle.get_attribute("aria-valuenow"))
-        lo, hi = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+        lo, hi = (
+            float(handle.get_attribute("aria-valuemin")),
+            float(handle.get_attribute("aria-valuemax")),
+        )
         key = "ArrowLeft" if before >= hi else "ArrowRight"
         text_before = readout.inner_text().strip()
         src_before, html_before = self.image_srcs(box), self.readout_html(box)
@@ -441,11 +519,16 @@ class LabNotebook:
         handle.focus()
         handle.press(key)
         self.page.wait_for_function(
-            "([r, t]) => r.innerText.trim() !== t", arg=[readout.element_handle(), text_before],
-            timeout=timeout, polling=50)
+            "([r, t]) => r.innerText.trim() !== t",
+            arg=[readout.element_handle(), text_before],
+            timeout=timeout,
+            polling=50,
+        )
         redrawn = True
         try:
-            self.page.wait_for_function(_JS_NEW_IMAGE, arg=box.element_handle(), timeout=timeout, polling=50)
+            self.page.wait_for_function(
+                _JS_NEW_IMAGE, arg=box.element_handle(), timeout=timeout, polling=50
+            )
         except Exception:  # reported by the caller (redrawn=False)
             redrawn = False
         self.wait_for_kernel_idle(timeout)
@@ -457,9 +540,21 @@ class LabNotebook:
             # the exponent, the readout shows base ** exponent): compare readouts only
             lo, hi = float("-inf"), float("inf")
         before = shown_before
-        step = SliderStep(i, label, before, parse_number(text_after), text_after, redrawn,
-                          self.image_srcs(box) != src_before, html_before, self.readout_html(box),
-                          seconds, key=key, lo=lo, hi=hi)
+        step = SliderStep(
+            i,
+            label,
+            before,
+            parse_number(text_after),
+            text_after,
+            redrawn,
+            self.image_srcs(box) != src_before,
+            html_before,
+            self.readout_html(box),
+            seconds,
+            key=key,
+            lo=lo,
+            hi=hi,
+        )
         self.report.steps.append(step)
         return step
 
@@ -515,8 +610,10 @@ def same_picture(png_a: bytes, png_b: bytes, tolerance=0.0005) -> bool:
 
     import numpy as np
     from PIL import Image
-    a, b = (np.asarray(Image.open(io.BytesIO(p)).convert("RGB")).astype(int)
-            for p in (png_a, png_b))
+
+    a, b = (
+        np.asarray(Image.open(io.BytesIO(p)).convert("RGB")).astype(int) for p in (png_a, png_b)
+    )
     if a.shape != b.shape:
         return False
     return float((np.abs(a - b).max(axis=2) > 8).mean()) <= tolerance
@@ -525,16 +622,17 @@ def same_picture(png_a: bytes, png_b: bytes, tolerance=0.0005) -> bool:
 @dataclass
 class DragReport:
     """What a held mouse drag over a slider showed (times in ms, from the page's clock)."""
+
     widget: int
     slider: str
-    seconds: float               # from pointer down to pointer up
-    frames: int                  # images that finished loading during the drag
-    values: int                  # distinct values the slider's readout showed during the drag
-    settle_ms: float | None      # pointer up -> the last frame (0: the final frame came before)
+    seconds: float  # from pointer down to pointer up
+    frames: int  # images that finished loading during the drag
+    values: int  # distinct values the slider's readout showed during the drag
+    settle_ms: float | None  # pointer up -> the last frame (0: the final frame came before)
     frames_after_up: int
     final_readout: str
-    final_matches_redraw: bool | None   # the last frame equals a fresh frame for the final value
-    late_frames: int             # frames in the quiet second after the settled one (stale frames)
+    final_matches_redraw: bool | None  # the last frame equals a fresh frame for the final value
+    late_frames: int  # frames in the quiet second after the settled one (stale frames)
 
     @property
     def frames_per_second(self) -> float:
@@ -560,6 +658,7 @@ class LiveMeter:
 
     def image_bytes(self, view) -> bytes:
         import base64
+
         return base64.b64decode(view.evaluate(_JS_IMAGE_BYTES) or "")
 
     def wait_quiet(self, view, quiet_ms=600, timeout_s=15.0):
@@ -589,8 +688,11 @@ class LiveMeter:
         self.wait_quiet(view)
         out = []
         for k in range(presses):
-            key = ("ArrowLeft" if k % 2 == 0 else "ArrowRight") if at_max else \
-                  ("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+            key = (
+                ("ArrowLeft" if k % 2 == 0 else "ArrowRight")
+                if at_max
+                else ("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+            )
             out.append(self.press_and_wait(view, handle, key, timeout_s))
         return out
 
@@ -630,7 +732,7 @@ class LiveMeter:
         n = max(2, int(seconds * moves_per_second))
         half = n // 2
         path = [x0 + (far - x0) * (k + 1) / half for k in range(half)]
-        back = x0 + 0.35 * (far - x0)                  # and back, most of the way
+        back = x0 + 0.35 * (far - x0)  # and back, most of the way
         path += [far + (back - far) * (k + 1) / (n - half) for k in range(n - half)]
         readout.evaluate("""(r) => { r.__courseSeen = new Set([r.innerText.trim()]);
           if (!r.__courseObs) {
@@ -669,8 +771,12 @@ class LiveMeter:
         try:
             handle.focus()
             hi = float(handle.get_attribute("aria-valuemax"))
-            keys = ("ArrowLeft", "ArrowRight") if readout.inner_text().strip() and \
-                float(handle.get_attribute("aria-valuenow")) >= hi else ("ArrowRight", "ArrowLeft")
+            keys = (
+                ("ArrowLeft", "ArrowRight")
+                if readout.inner_text().strip()
+                and float(handle.get_attribute("aria-valuenow")) >= hi
+                else ("ArrowRight", "ArrowLeft")
+            )
             for key in keys:
                 self.press_and_wait(view, handle, key, timeout_s=10.0, quiet_ms=quiet)
             if readout.inner_text().strip() == final_readout:
@@ -679,5 +785,15 @@ class LiveMeter:
                 self.last_pair = (final_image, redrawn)
         except Exception:
             matches = None
-        return DragReport(i, label, (t_up - t_down) / 1e3, len(during), len(seen - {""}),
-                          settle, len(after), final_readout, matches, late)
+        return DragReport(
+            i,
+            label,
+            (t_up - t_down) / 1e3,
+            len(during),
+            len(seen - {""}),
+            settle,
+            len(after),
+            final_readout,
+            matches,
+            late,
+        )

@@ -46,7 +46,7 @@ def test_jacobian_products_for_gated_cells_match_finite_differences():
         _, _, cache = layer.forward(x)
         h1 = cache["hs"][0]
 
-        def h_T_from(h):           # run steps 2..T from a given h_1
+        def h_T_from(h, layer=layer, x=x, cache=cache):   # run steps 2..T from a given h_1
             state = (h, cache["cs"][0]) if layer.has_cell_state else h
             final = layer.forward(x[1:], state)[1]
             return (final[0] if layer.has_cell_state else final)[0]

@@ -17,6 +17,7 @@ folder), one page per notebook; the kernels are shut down after each notebook an
 fails if any process of the server is left. Without Chromium or Playwright these tests skip with
 the reason; with CI=true they fail instead, so CI cannot pass without running them.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,7 +47,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 VIEWPORT = {"width": 1280, "height": 900}
 
 # (path inside the server's root, path on disk): the course notebooks, then the fixture
-CASES = [(f"notebooks/{p.name}", p) for p in NOTEBOOKS] + [(f"fixtures/{FIXTURE_NB.name}", FIXTURE_NB)]
+CASES = [(f"notebooks/{p.name}", p) for p in NOTEBOOKS] + [
+    (f"fixtures/{FIXTURE_NB.name}", FIXTURE_NB)
+]
 
 
 def _load_module(name, path):
@@ -75,17 +78,22 @@ def artifacts():
 @pytest.fixture(scope="session")
 def lab_server():
     require_browser()
-    server = bs.LabServer({"notebooks": ROOT / "notebooks", "fixtures": FIXTURES}, python=sys.executable)
+    server = bs.LabServer(
+        {"notebooks": ROOT / "notebooks", "fixtures": FIXTURES}, python=sys.executable
+    )
     server.start()
     yield server
     problems = server.stop()
     assert not problems, "JupyterLab left processes behind: " + "; ".join(problems)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running in this thread until it is
+# stopped, and the widget tests of later modules need a thread with no loop running.
+@pytest.fixture(scope="module")
 def browser():
     require_browser()
     from playwright.sync_api import sync_playwright
+
     home = pathlib.Path(tempfile.mkdtemp(prefix="course-chromium-"))
     pw = sync_playwright().start()
     try:
@@ -99,8 +107,12 @@ def browser():
 
 def stored_widget_outputs(path) -> int:
     nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    return sum(WIDGET_VIEW in o.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code"
-               for o in c.get("outputs", []))
+    return sum(
+        WIDGET_VIEW in o.get("data", {})
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
 
 
 def test_missing_browser_skips_on_a_laptop_and_fails_in_ci(monkeypatch):
@@ -120,7 +132,9 @@ def test_readout_numbers_are_parsed():
     assert bs.parse_number("\u22122") == -2.0
     assert bs.parse_number("1.00e-3") == 1e-3
     assert bs.parse_number("tanh") != bs.parse_number("tanh")  # NaN
-    step = bs.SliderStep(0, "w", 0.9, 0.95, "0.95", True, True, "", "", 0.1, key="ArrowRight", lo=0.5, hi=1.5)
+    step = bs.SliderStep(
+        0, "w", 0.9, 0.95, "0.95", True, True, "", "", 0.1, key="ArrowRight", lo=0.5, hi=1.5
+    )
     assert step.moved_the_right_way()
     assert not dataclasses.replace(step, after=0.9).moved_the_right_way()
     assert not dataclasses.replace(step, key="ArrowLeft").moved_the_right_way()
@@ -129,13 +143,14 @@ def test_readout_numbers_are_parsed():
 
 def test_same_picture_tells_a_stale_frame_from_a_redrawn_one():
     from rnnlib.plots.live import encode_png
+
     rng = np.random.default_rng(0)
     img = np.full((40, 60, 3), 255, dtype=np.uint8)
     img[10:30, 5:55] = rng.integers(0, 255, size=(20, 50, 3), dtype=np.uint8)
     near = img.copy()
-    near[0, 0] = (0, 0, 0)                               # one antialiased pixel
+    near[0, 0] = (0, 0, 0)  # one antialiased pixel
     other = img.copy()
-    other[10:30, 5:55] = 255 - other[10:30, 5:55]        # another picture
+    other[10:30, 5:55] = 255 - other[10:30, 5:55]  # another picture
     assert bs.same_picture(encode_png(img), encode_png(img))
     assert bs.same_picture(encode_png(img), encode_png(near), tolerance=0.001)
     assert not bs.same_picture(encode_png(img), encode_png(other))
@@ -143,6 +158,7 @@ def test_same_picture_tells_a_stale_frame_from_a_redrawn_one():
 
 
 # -- every notebook in JupyterLab ------------------------------------------------------------
+
 
 @pytest.mark.browser
 @pytest.mark.slow
@@ -158,13 +174,16 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
         errors = nb.error_outputs()
         if outcome != True or errors:  # noqa: E712  (outcome is True or the string 'error')
             page.screenshot(path=str(shots / f"{path.stem}.png"))
-            pytest.fail(f"{rel_path}: Run All showed errors:\n" + "\n---\n".join(errors), pytrace=False)
+            pytest.fail(
+                f"{rel_path}: Run All showed errors:\n" + "\n---\n".join(errors), pytrace=False
+            )
 
         n_widgets = nb.widget_count()
         nb.report.widgets = n_widgets
         stored = stored_widget_outputs(path)
         assert n_widgets == stored, (
-            f"{rel_path}: {stored} widget outputs in the notebook, {n_widgets} widgets on the page")
+            f"{rel_path}: {stored} widget outputs in the notebook, {n_widgets} widgets on the page"
+        )
         dropdowns, skipped, liveness = [], [], []
         meter = bs.LiveMeter(nb)
         for i in range(n_widgets):
@@ -178,7 +197,7 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
                     problems.append(f"{where}: the plot was not redrawn within 30 s")
                 if not step.moved_the_right_way():
                     problems.append(f"{where}: the readout does not show the new value")
-            for j in range(nb.slider_count(i)):   # the picture follows a held drag
+            for j in range(nb.slider_count(i)):  # the picture follows a held drag
                 if nb.slider_disabled(i, j):
                     continue
                 row, found = measure_liveness(meter, i, j)
@@ -202,7 +221,8 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
         report["liveness"] = liveness
         write_liveness(path.stem, liveness, artifacts)
         report["missing_alt_in_jupyterlab"] = page.eval_on_selector_all(
-            ".jp-OutputArea-output img", "els => els.filter(e => !e.alt || !e.alt.trim()).length")
+            ".jp-OutputArea-output img", "els => els.filter(e => !e.alt || !e.alt.trim()).length"
+        )
         (shots / f"{path.stem}.json").write_text(json.dumps(report, indent=1))
     finally:
         page.close()
@@ -211,6 +231,7 @@ def test_notebook_runs_and_widgets_redraw(rel_path, path, lab_server, browser, a
 
 
 # -- liveness: measured (never asserted), and the behaviour that is asserted ---------------------
+
 
 def measure_liveness(meter, i, j):
     """Key steps and a held drag on slider j of widget i. Returns a row of measurements (times
@@ -222,14 +243,22 @@ def measure_liveness(meter, i, j):
     keys = meter.key_steps(i, j, presses=6)
     drag = meter.drag(i, j, seconds=2.0)
     shown = [k for k in keys if k is not None]
-    row = {"widget": i, "slider": drag.slider, "load": round(load, 1),
-           "key_step_ms": [round(k) for k in shown],
-           "key_step_median_ms": bs._median(shown),
-           "drag_seconds": round(drag.seconds, 2), "drag_values": drag.values,
-           "drag_frames": drag.frames, "frames_per_second": round(drag.frames_per_second, 1),
-           "settle_ms": drag.settle_ms, "frames_after_release": drag.frames_after_up,
-           "final_matches_fresh_frame": drag.final_matches_redraw, "late_frames": drag.late_frames,
-           "load_after": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None}
+    row = {
+        "widget": i,
+        "slider": drag.slider,
+        "load": round(load, 1),
+        "key_step_ms": [round(k) for k in shown],
+        "key_step_median_ms": bs._median(shown),
+        "drag_seconds": round(drag.seconds, 2),
+        "drag_values": drag.values,
+        "drag_frames": drag.frames,
+        "frames_per_second": round(drag.frames_per_second, 1),
+        "settle_ms": drag.settle_ms,
+        "frames_after_release": drag.frames_after_up,
+        "final_matches_fresh_frame": drag.final_matches_redraw,
+        "late_frames": drag.late_frames,
+        "load_after": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
+    }
     found = []
     if not shown:
         # a slider that does not change the picture (e.g. a random seed shown only in the
@@ -243,8 +272,10 @@ def measure_liveness(meter, i, j):
     if drag.values >= 3 and changes < 2:
         found.append(f"a drag over {drag.values} values changed the picture {changes} time(s)")
     if drag.final_matches_redraw is False:
-        found.append(f"the picture after the drag (readout {drag.final_readout!r}) is not the "
-                     "final value's: a stale frame")
+        found.append(
+            f"the picture after the drag (readout {drag.final_readout!r}) is not the "
+            "final value's: a stale frame"
+        )
     if drag.late_frames:
         found.append(f"{drag.late_frames} frame(s) arrived after the drag had settled")
     return row, found
@@ -255,34 +286,41 @@ def write_liveness(stem, rows, artifacts):
     notebook measured so far (one row per slider)."""
     folder = artifacts / "browser"
     (folder / f"{stem}-liveness.json").write_text(json.dumps(rows, indent=1))
-    lines = ["| notebook | widget | slider | key step, median (ms) | frames/s while dragging "
-             "| values passed | release to final frame (ms) | load |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| notebook | widget | slider | key step, median (ms) | frames/s while dragging "
+        "| values passed | release to final frame (ms) | load |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
     for f in sorted(folder.glob("*-liveness.json")):
         name = f.stem[: -len("-liveness")]
         for r in json.loads(f.read_text()):
             if r.get("picture_independent"):
-                lines.append(f"| {name} | {r['widget']} | {r['slider']} | (picture "
-                             f"unchanged) | | {r['drag_values']} | | {r['load']} |")
+                lines.append(
+                    f"| {name} | {r['widget']} | {r['slider']} | (picture "
+                    f"unchanged) | | {r['drag_values']} | | {r['load']} |"
+                )
                 continue
             med = r["key_step_median_ms"]
-            lines.append(f"| {name} | {r['widget']} | {r['slider']} | "
-                         f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} | "
-                         f"{r['settle_ms']:.0f} | {r['load']} |")
+            lines.append(
+                f"| {name} | {r['widget']} | {r['slider']} | "
+                f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} | "
+                f"{r['settle_ms']:.0f} | {r['load']} |"
+            )
     (artifacts / "liveness.md").write_text("\n".join(lines) + "\n")
 
 
 # -- the static site -----------------------------------------------------------------------------
+
 
 class _PageScan(HTMLParser):
     """Collects what an offline page must not need, and the images' alt text."""
 
     def __init__(self):
         super().__init__()
-        self.remote = []       # (tag, url) of scripts, stylesheets, images, frames from http(s)
-        self.images = []       # alt of every <img>, None when absent
-        self.math = 0          # <math> elements
-        self.links = []        # every <a href>
+        self.remote = []  # (tag, url) of scripts, stylesheets, images, frames from http(s)
+        self.images = []  # alt of every <img>, None when absent
+        self.math = 0  # <math> elements
+        self.links = []  # every <a href>
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -402,7 +440,8 @@ def test_site_page_opens_offline_in_chromium(site, browser, artifacts):
         page.screenshot(path=str(artifacts / "browser" / f"site-{first}.png"))
         # every figure drawn, with alt text
         sizes = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.naturalWidth, (e.alt || '').trim().length])")
+            "img", "els => els.map(e => [e.naturalWidth, (e.alt || '').trim().length])"
+        )
         assert sizes and all(w > 0 and alt > 0 for w, alt in sizes), sizes
         page.goto((out / f"{FIXTURE_NB.stem}.html").as_uri(), wait_until="load")
         math = page.locator("math")
@@ -418,6 +457,7 @@ def test_site_page_opens_offline_in_chromium(site, browser, artifacts):
 
 # -- the budget script (no browser needed) -----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def measure():
     return _load_module("measure_course", ROOT / "scripts" / "measure_course.py")
@@ -428,9 +468,9 @@ def test_budget_verdicts(measure):
     assert measure.notebook_budget("05_lstm_gru_gates") == 60
     assert measure.notebook_budget("08_char_language_model") == 60
     assert measure.verdict(10, 30) == "ok"
-    assert measure.verdict(45, 30) == "warn"       # over budget, within the 2x margin
-    assert measure.verdict(61, 30) == "FAIL"       # more than twice the budget
-    assert measure.verdict(None, 30) == "FAIL"     # did not run
+    assert measure.verdict(45, 30) == "warn"  # over budget, within the 2x margin
+    assert measure.verdict(61, 30) == "FAIL"  # more than twice the budget
+    assert measure.verdict(None, 30) == "FAIL"  # did not run
 
 
 def test_widget_callbacks_are_found_and_timed(measure):
@@ -449,8 +489,13 @@ def test_widget_callbacks_are_found_and_timed(measure):
 
 def test_measure_reports_a_broken_notebook(measure, tmp_path):
     import nbformat
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     bad = tmp_path / "05_broken.ipynb"
     nbformat.write(nb, bad)
     row = measure.time_notebook(bad, repeat=1)

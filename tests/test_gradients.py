@@ -25,11 +25,17 @@ MODULES = {
     "gru": lambda: rnnlib.GRU(3, 4, seed=0),
     "gru_reset_before": lambda: rnnlib.GRU(3, 4, reset_after=False, seed=0),
     "stacked_gru": lambda: rnnlib.stacked("gru", 3, 4, num_layers=2, seed=0),
-    "bidirectional_lstm": lambda: rnnlib.Bidirectional(rnnlib.LSTM(3, 4, seed=1), rnnlib.LSTM(3, 4, seed=2)),
-    "stacked_bidirectional_rnn": lambda: rnnlib.stacked("rnn", 3, 4, num_layers=2, bidirectional=True, seed=0),
+    "bidirectional_lstm": lambda: rnnlib.Bidirectional(
+        rnnlib.LSTM(3, 4, seed=1), rnnlib.LSTM(3, 4, seed=2)
+    ),
+    "stacked_bidirectional_rnn": lambda: rnnlib.stacked(
+        "rnn", 3, 4, num_layers=2, bidirectional=True, seed=0
+    ),
     "elman": lambda: rnnlib.ElmanNetwork(3, 4, 2, seed=0),
     "jordan": lambda: rnnlib.JordanNetwork(3, 4, 2, seed=0),
-    "many_to_one_lstm": lambda: rnnlib.RecurrentNetwork(rnnlib.LSTM(3, 4, seed=0), rnnlib.Linear(4, 2, seed=1), many_to_one=True),
+    "many_to_one_lstm": lambda: rnnlib.RecurrentNetwork(
+        rnnlib.LSTM(3, 4, seed=0), rnnlib.Linear(4, 2, seed=1), many_to_one=True
+    ),
 }
 
 
@@ -50,8 +56,12 @@ def test_linear_gradients():
     dy = rng.standard_normal((5, 2, 3))
     y, cache = lin.forward(h)
     dh, grads = lin.backward(dy, cache)
-    errs = gradcheck(lambda p: float(np.sum(lin.with_params(p).forward(h)[0] * dy)), lin.params, grads)
-    errs["h"] = gradcheck(lambda d: float(np.sum(lin.forward(d["h"])[0] * dy)), {"h": h}, {"h": dh})["h"]
+    errs = gradcheck(
+        lambda p: float(np.sum(lin.with_params(p).forward(h)[0] * dy)), lin.params, grads
+    )
+    errs["h"] = gradcheck(
+        lambda d: float(np.sum(lin.forward(d["h"])[0] * dy)), {"h": h}, {"h": dh}
+    )["h"]
     assert max(errs.values()) < TOL, errs
 
 
@@ -62,7 +72,11 @@ def test_softmax_cross_entropy_gradient(reduction, shape):
     logits = rng.standard_normal(shape) * 3
     targets = rng.integers(0, shape[-1], size=shape[:-1])
     _, d = rnnlib.softmax_cross_entropy(logits, targets, reduction)
-    err = gradcheck(lambda p: rnnlib.softmax_cross_entropy(p["z"], targets, reduction)[0], {"z": logits}, {"z": d})
+    err = gradcheck(
+        lambda p: rnnlib.softmax_cross_entropy(p["z"], targets, reduction)[0],
+        {"z": logits},
+        {"z": d},
+    )
     assert err["z"] < TOL
 
 
@@ -83,7 +97,9 @@ def test_loss_sum_is_sum_of_per_step_losses():
     per_step = rnnlib.losses.softmax_cross_entropy_per_step(logits, targets)
     assert per_step.shape == (6,) and np.isclose(total, per_step.sum())
     pred, target = rng.standard_normal((6, 3, 2)), rng.standard_normal((6, 3, 2))
-    assert np.isclose(rnnlib.mse_loss(pred, target)[0], rnnlib.losses.mse_loss_per_step(pred, target).sum())
+    assert np.isclose(
+        rnnlib.mse_loss(pred, target)[0], rnnlib.losses.mse_loss_per_step(pred, target).sum()
+    )
 
 
 def test_softmax_is_stable_for_huge_logits():
@@ -112,26 +128,40 @@ def test_truncated_bptt_gradient(k):
 
     def surrogate(p):
         m = net.with_params(p)
-        return sum(rnnlib.mse_loss(m.forward(x[sl], starts[sl.start])[0], y[sl])[0]
-                   for sl in rnnlib.tbptt.chunk_slices(10, k))
+        return sum(
+            rnnlib.mse_loss(m.forward(x[sl], starts[sl.start])[0], y[sl])[0]
+            for sl in rnnlib.tbptt.chunk_slices(10, k)
+        )
+
     errs = gradcheck(surrogate, net.params, grads)
     assert max(errs.values()) < TOL
-    if k >= 10:   # full BPTT
-        _, _, full_grads = net.backward(rnnlib.mse_loss(*[net.forward(x)[0], y])[1], net.forward(x)[2])
+    if k >= 10:  # full BPTT
+        _, _, full_grads = net.backward(
+            rnnlib.mse_loss(*[net.forward(x)[0], y])[1], net.forward(x)[2]
+        )
         assert all(np.allclose(grads[n], full_grads[n]) for n in grads)
-    else:         # truncation really drops gradient
+    else:  # truncation really drops gradient
         _, _, cache = net.forward(x)
         _, _, full_grads = net.backward(rnnlib.mse_loss(net.forward(x)[0], y)[1], cache)
         assert not np.allclose(grads["rnn.weight_hh"], full_grads["rnn.weight_hh"])
 
 
 STEPS = {
-    "rnn": (lambda x, h, p: cells.rnn_step_forward(x, h, *p),
-            lambda dh, c: cells.rnn_step_backward(dh, c), 1),
-    "gru": (lambda x, h, p: cells.gru_step_forward(x, h, *p),
-            lambda dh, c: cells.gru_step_backward(dh, c), 3),
-    "gru_cho": (lambda x, h, p: cells.gru_step_forward(x, h, *p, reset_after=False),
-                lambda dh, c: cells.gru_step_backward(dh, c), 3),
+    "rnn": (
+        lambda x, h, p: cells.rnn_step_forward(x, h, *p),
+        lambda dh, c: cells.rnn_step_backward(dh, c),
+        1,
+    ),
+    "gru": (
+        lambda x, h, p: cells.gru_step_forward(x, h, *p),
+        lambda dh, c: cells.gru_step_backward(dh, c),
+        3,
+    ),
+    "gru_cho": (
+        lambda x, h, p: cells.gru_step_forward(x, h, *p, reset_after=False),
+        lambda dh, c: cells.gru_step_backward(dh, c),
+        3,
+    ),
 }
 
 
@@ -140,12 +170,20 @@ def test_step_function_gradients(name):
     fwd, bwd, G = STEPS[name]
     rng = np.random.default_rng(6)
     B, D, H = 2, 3, 4
-    p = {"weight_ih": rng.standard_normal((G * H, D)), "weight_hh": rng.standard_normal((G * H, H)),
-         "bias_ih": rng.standard_normal(G * H), "bias_hh": rng.standard_normal(G * H),
-         "x": rng.standard_normal((B, D)), "h": rng.standard_normal((B, H))}
+    p = {
+        "weight_ih": rng.standard_normal((G * H, D)),
+        "weight_hh": rng.standard_normal((G * H, H)),
+        "bias_ih": rng.standard_normal(G * H),
+        "bias_hh": rng.standard_normal(G * H),
+        "x": rng.standard_normal((B, D)),
+        "h": rng.standard_normal((B, H)),
+    }
     dh = rng.standard_normal((B, H))
     names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-    f = lambda q: float(np.sum(fwd(q["x"], q["h"], [q[n] for n in names])[0] * dh))
+
+    def f(q):
+        return float(np.sum(fwd(q["x"], q["h"], [q[n] for n in names])[0] * dh))
+
     h, cache = fwd(p["x"], p["h"], [p[n] for n in names])
     dx, dh_prev, grads = bwd(dh, cache)
     grads = dict(grads, x=dx, h=dh_prev)
@@ -155,15 +193,22 @@ def test_step_function_gradients(name):
 def test_lstm_step_gradients():
     rng = np.random.default_rng(7)
     B, D, H = 2, 3, 4
-    p = {"weight_ih": rng.standard_normal((4 * H, D)), "weight_hh": rng.standard_normal((4 * H, H)),
-         "bias_ih": rng.standard_normal(4 * H), "bias_hh": rng.standard_normal(4 * H),
-         "x": rng.standard_normal((B, D)), "h": rng.standard_normal((B, H)), "c": rng.standard_normal((B, H))}
+    p = {
+        "weight_ih": rng.standard_normal((4 * H, D)),
+        "weight_hh": rng.standard_normal((4 * H, H)),
+        "bias_ih": rng.standard_normal(4 * H),
+        "bias_hh": rng.standard_normal(4 * H),
+        "x": rng.standard_normal((B, D)),
+        "h": rng.standard_normal((B, H)),
+        "c": rng.standard_normal((B, H)),
+    }
     dh, dc = rng.standard_normal((B, H)), rng.standard_normal((B, H))
     names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
 
     def f(q):
         h, c, _ = cells.lstm_step_forward(q["x"], q["h"], q["c"], *[q[n] for n in names])
         return float(np.sum(h * dh) + np.sum(c * dc))
+
     _, _, cache = cells.lstm_step_forward(p["x"], p["h"], p["c"], *[p[n] for n in names])
     dx, dh_prev, dc_prev, grads = cells.lstm_step_backward(dh, dc, cache)
     assert max(gradcheck(f, p, dict(grads, x=dx, h=dh_prev, c=dc_prev)).values()) < TOL
@@ -173,8 +218,11 @@ def test_gradcheck_is_pure_and_catches_a_wrong_gradient():
     rng = np.random.default_rng(8)
     w = rng.standard_normal((3, 3))
     before = w.copy()
-    f = lambda p: float(np.sum(np.sin(p["w"])))
+
+    def f(p):
+        return float(np.sum(np.sin(p["w"])))
+
     num = numerical_gradient(f, {"w": w})
-    assert np.array_equal(w, before)                       # caller's array never touched
+    assert np.array_equal(w, before)  # caller's array never touched
     assert relative_error(np.cos(w), num["w"]) < 1e-9
     assert gradcheck(f, {"w": w}, {"w": np.cos(w) * 1.01})["w"] > 1e-3

@@ -5,6 +5,7 @@ headlessly: set a control, read ``widget.result``) and exercise checks.
 Widget numbers are checked against rnnlib computed directly, or against closed forms that hold
 exactly for the one-unit linear network (w ** k).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,9 +17,9 @@ import warnings
 
 import numpy as np
 import pytest
+from exercise_support import assert_each_status, assert_names_each_mistake, assert_never_raises
 
 import rnnlib
-from exercise_support import assert_each_status, assert_names_each_mistake, assert_never_raises
 from rnnlib import analysis
 from rnnlib.demos import clipping as dclip
 from rnnlib.demos import gradients as dgrad
@@ -49,9 +50,14 @@ def no_warnings():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    ours = [w for w in caught
-            if not (issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
-                    and "rnnlib" not in str(w.filename))]
+    ours = [
+        w
+        for w in caught
+        if not (
+            issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+            and "rnnlib" not in str(w.filename)
+        )
+    ]
     assert not ours, [str(w.message) for w in ours]
 
 
@@ -63,10 +69,10 @@ def no_warnings():
 def test_scalar_decay_is_bptt_and_equals_w_to_the_k(w, T):
     r = dgrad.scalar_decay(w, T)
     k = T - r["t"]
-    assert np.allclose(r["grad64"], w ** k, rtol=1e-12)
+    assert np.allclose(r["grad64"], w**k, rtol=1e-12)
     assert np.array_equal(r["grad64"], analysis.scalar_gradient_decay(w, T)[::-1])
     assert r["grad64"][-1] == 1.0 and r["first64"] == r["grad64"][0]
-    assert np.allclose(r["grad32"], w ** k, rtol=1e-5)
+    assert np.allclose(r["grad32"], w**k, rtol=1e-5)
     assert r["overflow_t"] is None and r["underflow_t"] is None
 
 
@@ -85,12 +91,14 @@ def test_float32_overflow_and_underflow_are_flagged_without_warnings():
         big = dgrad.scalar_decay(2.0, 200)
         small = dgrad.scalar_decay(0.5, 200)
         tanh = dgrad.scalar_decay(1.5, 200, "tanh")
-    assert np.isinf(big["first32"]) and big["first64"] == pytest.approx(2.0 ** 200, rel=1e-12)
-    assert big["overflow_steps_back"] == 128 and big["overflow_t"] == 72     # 2**128 > 3.4e38
+    assert np.isinf(big["first32"]) and big["first64"] == pytest.approx(2.0**200, rel=1e-12)
+    assert big["overflow_steps_back"] == 128 and big["overflow_t"] == 72  # 2**128 > 3.4e38
     assert np.all(np.isinf(big["grad32"][:73])) and np.all(np.isfinite(big["grad32"][73:]))
-    assert not np.any(np.isnan(big["grad32"]))                               # inf, not NaN
-    assert small["first32"] == 0.0 and small["underflow_t"] == 73            # 0.5**127 < 1.2e-38
-    assert tanh["first64"] < 1e-50 and tanh["underflow_t"] is not None and tanh["overflow_t"] is None
+    assert not np.any(np.isnan(big["grad32"]))  # inf, not NaN
+    assert small["first32"] == 0.0 and small["underflow_t"] == 73  # 0.5**127 < 1.2e-38
+    assert (
+        tanh["first64"] < 1e-50 and tanh["underflow_t"] is not None and tanh["overflow_t"] is None
+    )
 
 
 def test_overflow_comes_before_nan():
@@ -106,10 +114,10 @@ def test_matrix_gradient_norms():
     for rho, r in runs.items():
         assert r["rho"] == pytest.approx(rho, rel=1e-9)
         assert r["sigma"] >= r["rho"]
-        assert r["norms"][-1] == pytest.approx(1.0, rel=1e-12)      # ||dL/dh_T|| = 1
+        assert r["norms"][-1] == pytest.approx(1.0, rel=1e-12)  # ||dL/dh_T|| = 1
         assert r["mean_fprime"] == 1.0
     assert runs[0.9]["ratio"] < 1e-3 < 1e3 < runs[1.1]["ratio"]
-    assert runs[0.9]["sigma"] > 1                                  # rho < 1 < sigma: vanishes anyway
+    assert runs[0.9]["sigma"] > 1  # rho < 1 < sigma: vanishes anyway
     # a linear RNN's gradients do not depend on the inputs
     a = dgrad.matrix_gradient_norms(1.2, input_scale=0.0)
     b = dgrad.matrix_gradient_norms(1.2, input_scale=3.0)
@@ -122,7 +130,7 @@ def test_matrix_gradient_norms_are_rnnlibs_bptt():
     hs = r["hs"]
     delta = dgrad.unit_vector(5, 4)
     norms = [np.linalg.norm(delta)]
-    for t in range(11, 0, -1):                    # delta_{t-1} = (delta_t * f'(a_t)) @ W
+    for t in range(11, 0, -1):  # delta_{t-1} = (delta_t * f'(a_t)) @ W
         delta = (delta * (1 - hs[t] ** 2)) @ W
         norms.append(np.linalg.norm(delta))
     assert np.allclose(r["norms"], norms[::-1], rtol=1e-10)
@@ -137,9 +145,11 @@ def test_saturation_makes_rho_above_one_vanish():
 
 def test_saturation_can_make_a_gradient_explode_although_rho_is_below_one():
     r = dgrad.saturating_pair(rho=0.73, bias=5.0)
-    assert r["rho"] == pytest.approx(0.73, rel=1e-12) and r["sigma"] == pytest.approx(5.98, abs=0.01)
+    assert r["rho"] == pytest.approx(0.73, rel=1e-12) and r["sigma"] == pytest.approx(
+        5.98, abs=0.01
+    )
     assert r["fprime_first"][0] < 0.01 and r["fprime_first"][1] == pytest.approx(1.0, abs=1e-12)
-    assert r["jacobian_rho"] > 1.25 and r["ratio"] > 1e10            # about 1.27 ** 99
+    assert r["jacobian_rho"] > 1.25 and r["ratio"] > 1e10  # about 1.27 ** 99
     # the gradient is rnnlib's BPTT: walk it back by hand with the states rnnlib produced
     W, hs = dgrad.pair_matrix(0.73), r["hs"]
     delta, norms = np.array([0.0, 1.0]), [1.0]
@@ -169,8 +179,10 @@ def test_bias_saturates_the_random_network():
     a = dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=0.3)
     b = dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=0.3, bias=3.0)
     assert b["mean_fprime"] < a["mean_fprime"] and b["ratio"] < a["ratio"]
-    assert dgrad.matrix_gradient_norms(0.9, bias=0.0)["ratio"] == \
-        dgrad.matrix_gradient_norms(0.9)["ratio"]
+    assert (
+        dgrad.matrix_gradient_norms(0.9, bias=0.0)["ratio"]
+        == dgrad.matrix_gradient_norms(0.9)["ratio"]
+    )
 
 
 def test_jacobian_norms_are_matrix_powers():
@@ -184,7 +196,7 @@ def test_non_normal_growth_and_orthogonal_init():
     nn = dgrad.non_normal_growth(T=30, a=0.5, c=4.0)
     assert nn["rho"] == pytest.approx(0.5) and nn["sigma"] == pytest.approx(4.0616, abs=1e-4)
     assert nn["peak"] == pytest.approx(nn["sigma"], rel=1e-12) and nn["peak_steps_back"] == 1
-    assert nn["norms"][0] < 1e-5                      # but it vanishes in the end
+    assert nn["norms"][0] < 1e-5  # but it vanishes in the end
     ortho = dgrad.orthogonal_gradient_ratio(H=16, T=60, seed=2)
     assert ortho["ratio"] == pytest.approx(1.0, abs=1e-12)
     assert ortho["smallest_sigma"] == pytest.approx(1.0, abs=1e-12)
@@ -203,7 +215,7 @@ def test_norm_clipping_keeps_the_direction_exactly():
     grads, _ = dclip.exploding_gradient()
     before = copy.deepcopy(grads)
     c = dclip.compare_clippings(grads, 5.0)
-    for k in grads:                                   # the comparison clips copies
+    for k in grads:  # the comparison clips copies
         assert np.array_equal(grads[k], before[k])
     assert c["raw_norm"] > 1000
     g = c["methods"]["global"]
@@ -213,7 +225,7 @@ def test_norm_clipping_keeps_the_direction_exactly():
     assert all(n <= 5.0 + 1e-9 for n in p["param_norms"].values())
     assert p["norm"] == pytest.approx(5.0 * np.sqrt(len(grads)), rel=1e-6)
     assert max(np.abs(x).max() for x in v["grads"].values()) <= 5.0
-    assert v["norm"] > 5.0                            # value clipping does not bound the length
+    assert v["norm"] > 5.0  # value clipping does not bound the length
     assert p["cosine"] < 0.7 and v["cosine"] < 0.7
     assert dclip.cosine(grads, v["grads"]) == pytest.approx(v["cosine"], rel=1e-12)
 
@@ -229,7 +241,7 @@ def test_toy_clipping_per_param_of_scalars_is_value_clipping():
 
 def test_cliff_surface_is_the_rnn_and_cached():
     s = dclip.cliff_surface()
-    assert dclip.cliff_surface() is s                 # computed once
+    assert dclip.cliff_surface() is s  # computed once
     assert not s["loss"].flags.writeable
     for i, j in [(0, 0), (60, 50), (120, 100), (37, 81), (75, 40)]:
         w, b = s["w"][i], s["b"][j]
@@ -244,8 +256,10 @@ def test_cliff_surface_is_the_rnn_and_cached():
 def test_cliff_gradient_matches_finite_differences(w, b):
     _, g = dclip.cliff_loss_grad(w, b)
     eps = 1e-6
-    num = [(dclip.cliff_loss_grad(w + eps, b)[0] - dclip.cliff_loss_grad(w - eps, b)[0]) / (2 * eps),
-           (dclip.cliff_loss_grad(w, b + eps)[0] - dclip.cliff_loss_grad(w, b - eps)[0]) / (2 * eps)]
+    num = [
+        (dclip.cliff_loss_grad(w + eps, b)[0] - dclip.cliff_loss_grad(w - eps, b)[0]) / (2 * eps),
+        (dclip.cliff_loss_grad(w, b + eps)[0] - dclip.cliff_loss_grad(w, b - eps)[0]) / (2 * eps),
+    ]
     assert np.allclose(g, num, rtol=1e-5, atol=1e-8)
 
 
@@ -273,7 +287,7 @@ def test_training_diverges_without_clipping_and_not_with_it():
     assert np.all(np.isnan(raw["losses"][20:])) and np.all(np.isfinite(raw["losses"][:20]))
     nf = raw["nonfinite"]
     assert nf["where"] == "hidden states" and nf["inf"] > 0
-    assert nf["first_inf_t"] < nf["first_nan_t"]         # inf first, NaN afterwards
+    assert nf["first_inf_t"] < nf["first_nan_t"]  # inf first, NaN afterwards
     assert clipped["diverged_at"] is None and np.all(np.isfinite(clipped["losses"]))
     assert clipped["losses"][-1] < clipped["baseline"] < raw["losses"][0]
     assert 0 < clipped["clipped_steps"] < 300
@@ -295,6 +309,7 @@ def test_training_divergence_is_caught_as_nonfinite_error_only(monkeypatch):
 
     def broken(*args, **kwargs):
         raise ValueError("x has 7 features, this layer expects 3")
+
     monkeypatch.setattr(dclip, "mse_loss", broken)
     with pytest.raises(ValueError, match="7 features"):
         dclip.train_forecaster(lr=0.5, steps=3)
@@ -303,7 +318,7 @@ def test_training_divergence_is_caught_as_nonfinite_error_only(monkeypatch):
 def test_river_forecasting_task_is_next_day_of_the_standardised_series():
     x, y, baseline = dclip.river_forecasting_task(T=30)
     assert x.shape == y.shape == (30, 36, 1) and not x.flags.writeable
-    assert np.array_equal(x[1:], y[:-1])                    # the target is the next day
+    assert np.array_equal(x[1:], y[:-1])  # the target is the next day
     assert baseline == pytest.approx(float(np.mean((y - x) ** 2)), rel=1e-15)
     series = rnnlib.data.river_levels(3 * 365, seed=0)
     z = (series - series.mean()) / series.std()
@@ -313,12 +328,20 @@ def test_river_forecasting_task_is_next_day_of_the_standardised_series():
 def test_describe_run_states_verdicts_with_margins():
     runs = {mu: dclip.train_forecaster(lr=0.5, max_norm=mu, steps=300) for mu in (0.05, 5.0)}
     words = {mu: dclip.describe_run(r) for mu, r in runs.items()}
-    assert words[0.05] == {"diverged": "no", "final": "below the baseline",
-                           "clipped": "most (over 3/4)", "dead": "a few (≤ 5 of 16)"}
+    assert words[0.05] == {
+        "diverged": "no",
+        "final": "below the baseline",
+        "clipped": "most (over 3/4)",
+        "dead": "a few (≤ 5 of 16)",
+    }
     assert words[5.0]["final"] == "1.00 (a constant forecast)" and words[5.0]["dead"] == "all 16"
     raw = dclip.describe_run(dclip.train_forecaster(lr=0.5, steps=30))
-    assert raw == {"diverged": "at step 20", "final": "inf or NaN", "clipped": "no clipping",
-                   "dead": "-"}
+    assert raw == {
+        "diverged": "at step 20",
+        "final": "inf or NaN",
+        "clipped": "no clipping",
+        "dead": "-",
+    }
     assert dclip._share_words(0, 300) == "none" and dclip._share_words(9, 300).startswith("a few")
     assert dclip._share_words(74, 300) == "under a quarter"
     assert dclip._share_words(226, 300) == "most (over 3/4)"
@@ -354,13 +377,29 @@ def test_step_sizes_are_the_parameter_changes():
 # Figures
 
 
-@pytest.mark.parametrize("name", ["seed", "decay", "decay_overflow", "matrix", "saturation",
-                                  "spectral", "pair", "clipping", "cliff", "training", "step_sizes"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seed",
+        "decay",
+        "decay_overflow",
+        "matrix",
+        "saturation",
+        "spectral",
+        "pair",
+        "clipping",
+        "cliff",
+        "training",
+        "step_sizes",
+    ],
+)
 def test_figures_draw_with_alt_text(name):
     with no_warnings():
         if name == "seed":
-            rows = {w: (np.arange(50, 116), analysis.scalar_gradient_decay(w, 65)[::-1])
-                    for w in (1.1, 0.9, 1.0)}
+            rows = {
+                w: (np.arange(50, 116), analysis.scalar_gradient_decay(w, 65)[::-1])
+                for w in (1.1, 0.9, 1.0)
+            }
             fig, alt = pgrad.lecture_notes_figure(rows)
             assert "117.4" in alt and "490.4" in alt
         elif name == "decay":
@@ -369,12 +408,14 @@ def test_figures_draw_with_alt_text(name):
             fig, alt = pgrad.scalar_decay_figure(dgrad.scalar_decay(2.0, 200))
             assert "inf" in alt
         elif name == "matrix":
-            fig, alt = pgrad.matrix_figure([dgrad.matrix_gradient_norms(r) for r in (0.9, 1.1)],
-                                           dgrad.non_normal_growth())
+            fig, alt = pgrad.matrix_figure(
+                [dgrad.matrix_gradient_norms(r) for r in (0.9, 1.1)], dgrad.non_normal_growth()
+            )
         elif name == "saturation":
             fig, alt = pgrad.saturation_figure(
                 dgrad.tanh_derivative_table(),
-                [dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=s) for s in (0, 1, 3)])
+                [dgrad.matrix_gradient_norms(1.5, "tanh", input_scale=s) for s in (0, 1, 3)],
+            )
         elif name == "spectral":
             fig, alt = pgrad.spectral_figure(dgrad.matrix_gradient_norms(1.2, "tanh"))
         elif name == "pair":
@@ -382,18 +423,24 @@ def test_figures_draw_with_alt_text(name):
             assert "1.27" in alt and "0.73" in alt
         elif name == "clipping":
             grads, _ = dclip.exploding_gradient()
-            fig, alt = pclip.clipping_figure(dclip.toy_clipping(),
-                                             dclip.compare_clippings(grads, 5.0))
+            fig, alt = pclip.clipping_figure(
+                dclip.toy_clipping(), dclip.compare_clippings(grads, 5.0)
+            )
             assert "cosine 1.000" in alt
         elif name == "cliff":
-            fig, alt = pclip.cliff_figure(dclip.cliff_surface(), dclip.descent_path(),
-                                          dclip.descent_path(max_norm=1.0), dclip.cliff_section())
+            fig, alt = pclip.cliff_figure(
+                dclip.cliff_surface(),
+                dclip.descent_path(),
+                dclip.descent_path(max_norm=1.0),
+                dclip.cliff_section(),
+            )
         elif name == "step_sizes":
             fig, alt = pclip.step_size_figure(dclip.step_size_runs(steps=20))
             assert "0.25" in alt and "2.5" in alt
         else:
-            fig, alt = pclip.training_figure(dclip.train_forecaster(steps=60),
-                                             dclip.train_forecaster(max_norm=0.5, steps=60))
+            fig, alt = pclip.training_figure(
+                dclip.train_forecaster(steps=60), dclip.train_forecaster(max_norm=0.5, steps=60)
+            )
             assert "step 20" in alt
         png = figure_png(fig)
     assert png[:4] == b"\x89PNG" and len(alt) > 80
@@ -406,11 +453,11 @@ def test_figures_draw_with_alt_text(name):
 def test_gradient_decay_widget_numbers():
     with quiet():
         live = wgrad.gradient_decay_widget()
-        assert live.result["first64"] == pytest.approx(117.39, abs=0.01)      # w = 1.1, T = 50
+        assert live.result["first64"] == pytest.approx(117.39, abs=0.01)  # w = 1.1, T = 50
         live.controls["w"].value = 0.9
         assert live.result["first64"] == pytest.approx(0.005154, abs=1e-6)
         live.controls["T"].value = 65
-        assert live.result["first64"] == pytest.approx(0.9 ** 65, rel=1e-12)
+        assert live.result["first64"] == pytest.approx(0.9**65, rel=1e-12)
         live.controls["nonlinearity"].value = "tanh"
         expected = analysis.scalar_gradient_decay(0.9, 65, "tanh")[65]
         assert live.result["first64"] == pytest.approx(expected, rel=1e-12)
@@ -424,7 +471,7 @@ def test_gradient_decay_widget_extremes_overflow_plainly_without_warnings():
         live.controls["T"].value = 200
         r = live.result
         assert np.isinf(r["first32"]) and np.isfinite(r["first64"])
-        assert r["first64"] == pytest.approx(2.0 ** 200, rel=1e-12)
+        assert r["first64"] == pytest.approx(2.0**200, rel=1e-12)
         assert r["overflow_steps_back"] == 128
         assert "overflowed to inf" in live.readout.value
         live.controls["w"].value = 0.5
@@ -455,8 +502,11 @@ def test_spectral_radius_widget_numbers():
         live.controls["rho"].value = 2.0
         live.controls["input_scale"].value = 0.0
         assert np.all(np.isfinite(live.result["norms"]))
-        assert "vanished" in live.readout.value or "exploded" in live.readout.value or \
-            "kept" in live.readout.value
+        assert (
+            "vanished" in live.readout.value
+            or "exploded" in live.readout.value
+            or "kept" in live.readout.value
+        )
         # the two-unit network: a bias on unit 1 turns vanishing into exploding at rho = 0.73
         live.controls["network"].value = "pair"
         live.controls["rho"].value = 0.73
@@ -474,19 +524,25 @@ def test_spectral_radius_widget_numbers():
 
 def test_cliff_widget_numbers():
     with quiet(), no_warnings():
-        live = wclip.cliff_widget()                   # threshold 1, learning rate 0.2
+        live = wclip.cliff_widget()  # threshold 1, learning rate 0.2
         raw, clipped = live.result["raw"], live.result["clipped"]
         assert raw["biggest_step"] > 30 and clipped["biggest_step"] <= 0.2 + 1e-12
         surface = live.result["surface"]
         live.controls["max_norm"].value = 0.1
-        assert live.result["surface"] is surface      # the grid is not recomputed
-        assert live.result["raw"] is raw              # nor the unclipped path
-        assert live.result["clipped"]["biggest_step"] <= 0.2 * live.controls["max_norm"].value + 1e-12
+        assert live.result["surface"] is surface  # the grid is not recomputed
+        assert live.result["raw"] is raw  # nor the unclipped path
+        assert (
+            live.result["clipped"]["biggest_step"] <= 0.2 * live.controls["max_norm"].value + 1e-12
+        )
         live.controls["lr"].value = 1.0
         c = live.result["clipped"]
         assert c["biggest_step"] <= 1.0 * live.controls["max_norm"].value + 1e-12
-        expected = dclip.descent_path(wclip.START, lr=live.controls["lr"].value, steps=wclip.STEPS,
-                                      max_norm=live.controls["max_norm"].value)
+        expected = dclip.descent_path(
+            wclip.START,
+            lr=live.controls["lr"].value,
+            steps=wclip.STEPS,
+            max_norm=live.controls["max_norm"].value,
+        )
         assert np.array_equal(c["points"], expected["points"])
         live.controls["max_norm"].value = wclip.THRESHOLDS[-1]
         live.controls["lr"].value = wclip.LEARNING_RATES[-1]
@@ -495,15 +551,18 @@ def test_cliff_widget_numbers():
         live.controls["lr"].value = wclip.LEARNING_RATES[0]
         assert live.result["clipped"]["biggest_step"] <= 0.05 * 0.01 + 1e-12
     with pytest.raises(ValueError):
-        wclip.cliff_widget(lr=0.25)                   # not a stop of the slider
+        wclip.cliff_widget(lr=0.25)  # not a stop of the slider
 
 
-@pytest.mark.parametrize("factory,control,values", [
-    (wgrad.gradient_decay_widget, "w", [0.8, 1.0, 1.3, 2.0, 1.1]),
-    (wgrad.spectral_radius_widget, "rho", [0.8, 1.0, 1.2, 0.5, 0.9]),
-    (wgrad.spectral_radius_widget, "bias", [2.0, 6.0, 0.0, 1.0]),
-    (wclip.cliff_widget, "max_norm", [0.5, 2.0, 0.2, 1.0, 5.0]),
-])
+@pytest.mark.parametrize(
+    "factory,control,values",
+    [
+        (wgrad.gradient_decay_widget, "w", [0.8, 1.0, 1.3, 2.0, 1.1]),
+        (wgrad.spectral_radius_widget, "rho", [0.8, 1.0, 1.2, 0.5, 0.9]),
+        (wgrad.spectral_radius_widget, "bias", [2.0, 6.0, 0.0, 1.0]),
+        (wclip.cliff_widget, "max_norm", [0.5, 2.0, 0.2, 1.0, 5.0]),
+    ],
+)
 def test_widget_callbacks_recompute_every_value(factory, control, values):
     """Every control change recomputes the result for the new value (behaviour only: how fast
     is a benchmark's question, not a test's; a loaded machine must not fail the suite)."""
@@ -552,7 +611,9 @@ def test_common_mistakes_are_caught(capsys):
         for t in range(T - 1, 0, -1):
             d[t - 1] = (d[t] * (1 - hs[t - 1] ** 2)) @ W_hh
         return d
+
     assert ex_grad.check_hidden_gradients(off_by_one).status == "wrong"
+
     # W_hh applied instead of its transpose
     def untransposed(W_hh, hs, dL_dhT):
         T, H = hs.shape
@@ -561,14 +622,30 @@ def test_common_mistakes_are_caught(capsys):
         for t in range(T - 1, 0, -1):
             d[t - 1] = W_hh @ (d[t] * (1 - hs[t] ** 2))
         return d
+
     assert ex_grad.check_hidden_gradients(untransposed).status == "wrong"
     # the Frobenius norm, or the largest real part of the eigenvalues
-    assert ex_grad.check_pascanu_diagnosis(
-        lambda W, g: (np.max(np.abs(np.linalg.eigvals(W))), np.linalg.norm(W),
-                      np.linalg.norm(W) < 1 / g)).status == "wrong"
-    assert ex_grad.check_pascanu_diagnosis(
-        lambda W, g: (np.max(np.linalg.eigvals(W).real), np.linalg.norm(W, 2),
-                      np.linalg.norm(W, 2) < 1 / g)).status == "wrong"
+    assert (
+        ex_grad.check_pascanu_diagnosis(
+            lambda W, g: (
+                np.max(np.abs(np.linalg.eigvals(W))),
+                np.linalg.norm(W),
+                np.linalg.norm(W) < 1 / g,
+            )
+        ).status
+        == "wrong"
+    )
+    assert (
+        ex_grad.check_pascanu_diagnosis(
+            lambda W, g: (
+                np.max(np.linalg.eigvals(W).real),
+                np.linalg.norm(W, 2),
+                np.linalg.norm(W, 2) < 1 / g,
+            )
+        ).status
+        == "wrong"
+    )
+
     # float64 arithmetic, and a test that misses -inf
     def in_float64(w, T):
         h = 1.0
@@ -577,6 +654,7 @@ def test_common_mistakes_are_caught(capsys):
             if np.isinf(h):
                 return t
         return 0
+
     assert ex_grad.check_first_overflow_step(in_float64).status == "wrong"
 
     def plus_inf_only(w, T):
@@ -587,14 +665,25 @@ def test_common_mistakes_are_caught(capsys):
                 if h == np.inf:
                     return t
         return 0
+
     assert ex_grad.check_first_overflow_step(plus_inf_only).status == "wrong"
     # 04: per-parameter clipping offered as global clipping, and the other way round
     assert ex_clip.check_clip_global_norm(ex_clip.solution_clip_per_param).status == "wrong"
     assert ex_clip.check_clip_per_param(ex_clip.solution_clip_global_norm).status == "wrong"
     # an average of per-parameter cosines is not the cosine
-    assert ex_clip.check_gradient_cosine(lambda a, b: float(np.mean(
-        [a[k].ravel() @ b[k].ravel() / np.linalg.norm(a[k]) / np.linalg.norm(b[k]) for k in a]))
-    ).status == "wrong"
+    assert (
+        ex_clip.check_gradient_cosine(
+            lambda a, b: float(
+                np.mean(
+                    [
+                        a[k].ravel() @ b[k].ravel() / np.linalg.norm(a[k]) / np.linalg.norm(b[k])
+                        for k in a
+                    ]
+                )
+            )
+        ).status
+        == "wrong"
+    )
     # a dict with other keys, or a list, is a "type" mistake with its own message
     result = ex_clip.check_clip_global_norm(lambda g, mu: {"grad": np.zeros(3)})
     assert result.status == "type" and "keys" in result.message
@@ -615,7 +704,7 @@ def _loop_by_hand(net, opt, x, y, k, max_norm, epochs):
             stop = min(start + k, x.shape[0])
             ys, last, cache = net.forward(x[start:stop], h)
             err = ys - y[start:stop]
-            losses.append(float(np.mean(err ** 2)))
+            losses.append(float(np.mean(err**2)))
             grads = net.backward(2.0 * err / err.size, cache)[2]
             rnnlib.clip_grad_norm(grads, max_norm)
             opt.step(grads)
@@ -639,10 +728,10 @@ def test_training_loop_reference_steps_by_each_chunks_gradient():
     b = rnnlib.ElmanNetwork(1, 4, 1, nonlinearity="tanh", seed=3)
     ex_clip.solution_train_chunks(a, rnnlib.SGD(a.params, lr=0.1), x, y, 6, 1e9, 1)
     params_b = b.params
-    state = None                           # 4 chunks, the state carried
+    state = None  # 4 chunks, the state carried
     for start in range(0, 24, 6):
-        ys, new_state, cache = b.forward(x[start:start + 6], state)
-        _, dys = rnnlib.mse_loss(ys, y[start:start + 6], reduction="mean")
+        ys, new_state, cache = b.forward(x[start : start + 6], state)
+        _, dys = rnnlib.mse_loss(ys, y[start : start + 6], reduction="mean")
         grads = b.backward(dys, cache)[2]
         for name in params_b:
             params_b[name] -= 0.1 * grads[name]
@@ -652,18 +741,22 @@ def test_training_loop_reference_steps_by_each_chunks_gradient():
 
 
 def test_training_loop_check_names_each_slip(capsys):
-    slips = {"clip_after": ex_clip._slip(clip_after=True),
-             "no_clip": ex_clip._slip(clip=False),
-             "accumulate": ex_clip._slip(accumulate=True),
-             "sum": ex_clip._slip(reduction="sum"),
-             "carry": ex_clip._slip(carry=False),
-             "reset": ex_clip._slip(reset=False)}
-    words = {"clip_after": "the step has already been taken",
-             "no_clip": "between backward and the step",
-             "accumulate": "zero_grad",
-             "sum": "averaged",
-             "carry": "carry the state",
-             "reset": "start every pass"}
+    slips = {
+        "clip_after": ex_clip._slip(clip_after=True),
+        "no_clip": ex_clip._slip(clip=False),
+        "accumulate": ex_clip._slip(accumulate=True),
+        "sum": ex_clip._slip(reduction="sum"),
+        "carry": ex_clip._slip(carry=False),
+        "reset": ex_clip._slip(reset=False),
+    }
+    words = {
+        "clip_after": "the step has already been taken",
+        "no_clip": "between backward and the step",
+        "accumulate": "zero_grad",
+        "sum": "averaged",
+        "carry": "carry the state",
+        "reset": "start every pass",
+    }
     for name, slip in slips.items():
         result = ex_clip.check_train_chunks(slip)
         assert result.status == "wrong", name
@@ -674,6 +767,7 @@ def test_training_loop_check_names_each_slip(capsys):
 
 def test_training_loop_check_statuses(capsys):
     from exercise_support import not_attempted
+
     assert ex_clip.check_train_chunks(not_attempted).status == "not attempted"
     assert ex_clip.check_train_chunks(lambda *a: None).status == "none"
     assert ex_clip.check_train_chunks(lambda *a: 1 / 0).status == "error"
@@ -692,6 +786,7 @@ ALL_CHECKS = [check for check, _ in CHECKS] + [LOOP[0]]
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=[c.__name__ for c in ALL_CHECKS])
 def test_every_exercise_has_three_hint_levels_then_the_solution(check, capsys):
     from rnnlib.exercises import hint
+
     module = ex_grad if check.__module__ == ex_grad.__name__ else ex_clip
     idea, formula, skeleton = module.HINTS[check.__name__]
     for level, text in ((1, idea), (2, formula), (3, skeleton)):
@@ -708,31 +803,46 @@ def test_every_exercise_has_three_hint_levels_then_the_solution(check, capsys):
 def test_a_failed_check_prints_the_first_hint_level(check, capsys):
     def wrong(*args):
         raise ValueError("not like this")
+
     result = check(wrong)
     assert result.status == "error"
     capsys.readouterr()
     module = ex_grad if check.__module__ == ex_grad.__name__ else ex_clip
-    almost = {"check_hidden_gradients": lambda W, hs, d: ex_grad.solution_hidden_gradients(W, hs, d) * 2,
-              "check_pascanu_diagnosis": lambda W, g: (0.5, 0.5, True),
-              "check_first_overflow_step": lambda w, T: 1,
-              "check_clip_global_norm": lambda g, m: {k: v * 0 for k, v in g.items()},
-              "check_gradient_cosine": lambda a, b: 0.5,
-              "check_clip_per_param": lambda g, m: {k: v * 0 for k, v in g.items()},
-              "check_train_chunks": lambda *a: list(range(len(
-                  ex_clip.training_case(ex_clip.solution_train_chunks,
-                                        *ex_clip.TRAINING_CASES[0])[0])))}[check.__name__]
+    almost = {
+        "check_hidden_gradients": lambda W, hs, d: ex_grad.solution_hidden_gradients(W, hs, d) * 2,
+        "check_pascanu_diagnosis": lambda W, g: (0.5, 0.5, True),
+        "check_first_overflow_step": lambda w, T: 1,
+        "check_clip_global_norm": lambda g, m: {k: v * 0 for k, v in g.items()},
+        "check_gradient_cosine": lambda a, b: 0.5,
+        "check_clip_per_param": lambda g, m: {k: v * 0 for k, v in g.items()},
+        "check_train_chunks": lambda *a: list(
+            range(
+                len(
+                    ex_clip.training_case(
+                        ex_clip.solution_train_chunks, *ex_clip.TRAINING_CASES[0]
+                    )[0]
+                )
+            )
+        ),
+    }[check.__name__]
     result = check(almost)
     assert result.status == "wrong"
-    assert module.HINTS[check.__name__][0][:40] in result.message.replace("\n   ", " ") or \
-        "Hint:" in result.message
-    assert f"hint(ex.{check.__name__}, 2)" in result.message or \
-        f"hint(ex.{check.__name__}, 1)" in result.message
+    assert (
+        module.HINTS[check.__name__][0][:40] in result.message.replace("\n   ", " ")
+        or "Hint:" in result.message
+    )
+    assert (
+        f"hint(ex.{check.__name__}, 2)" in result.message
+        or f"hint(ex.{check.__name__}, 1)" in result.message
+    )
     capsys.readouterr()
 
 
 def test_notebook_predictions_are_computed_and_unmade():
-    for name, question in (("03_vanishing_exploding", "the tanh pair's gradient, 99 steps back"),
-                           ("04_gradient_clipping", "mu = 0.05 ends below the baseline")):
+    for name, question in (
+        ("03_vanishing_exploding", "the tanh pair's gradient, 99 steps back"),
+        ("04_gradient_clipping", "mu = 0.05 ends below the baseline"),
+    ):
         cells_ = _notebook(name)
         sources = ["".join(c["source"]) for c in cells_ if c["cell_type"] == "code"]
         assert any(s.startswith("my_prediction = ...") for s in sources)
@@ -740,11 +850,15 @@ def test_notebook_predictions_are_computed_and_unmade():
         assert f"prediction · {question}: not made yet" in _printed(cells_)
 
 
-@pytest.mark.parametrize("check,mistakes", [
-    (ex_grad.check_hidden_gradients, ex_grad._HIDDEN_MISTAKES),
-    (ex_grad.check_pascanu_diagnosis, ex_grad._DIAGNOSIS_MISTAKES),
-    (ex_grad.check_first_overflow_step, ex_grad._OVERFLOW_MISTAKES),
-], ids=["hidden_gradients", "pascanu_diagnosis", "first_overflow_step"])
+@pytest.mark.parametrize(
+    "check,mistakes",
+    [
+        (ex_grad.check_hidden_gradients, ex_grad._HIDDEN_MISTAKES),
+        (ex_grad.check_pascanu_diagnosis, ex_grad._DIAGNOSIS_MISTAKES),
+        (ex_grad.check_first_overflow_step, ex_grad._OVERFLOW_MISTAKES),
+    ],
+    ids=["hidden_gradients", "pascanu_diagnosis", "first_overflow_step"],
+)
 def test_each_known_mistake_of_03_is_named(check, mistakes, capsys):
     assert_names_each_mistake(check, mistakes)
     capsys.readouterr()
@@ -752,6 +866,7 @@ def test_each_known_mistake_of_03_is_named(check, mistakes, capsys):
 
 def test_rnnlib_clipping_passes_the_checks(capsys):
     """rnnlib's own (in-place, +1e-6) clipping is a correct answer to exercises 1 and 3."""
+
     def via_rnnlib(grads, max_norm):
         rnnlib.clip_grad_norm(grads, max_norm)
         return grads
@@ -759,6 +874,7 @@ def test_rnnlib_clipping_passes_the_checks(capsys):
     def via_rnnlib_per_param(grads, max_norm):
         rnnlib.clip_grad_norm_per_param(grads, max_norm)
         return grads
+
     assert ex_clip.check_clip_global_norm(via_rnnlib).passed
     assert ex_clip.check_clip_per_param(via_rnnlib_per_param).passed
     assert ex_clip.check_gradient_cosine(lambda a, b: dclip.cosine(a, b)).passed
@@ -788,12 +904,17 @@ def _notebook(name):
 
 
 def _printed(cells_):
-    return "".join("".join(o.get("text", "")) for c in cells_ if c["cell_type"] == "code"
-                   for o in c.get("outputs", []))
+    return "".join(
+        "".join(o.get("text", ""))
+        for c in cells_
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
 
 
-@pytest.mark.parametrize("name,n_exercises", [("03_vanishing_exploding", 3),
-                                              ("04_gradient_clipping", 4)])
+@pytest.mark.parametrize(
+    "name,n_exercises", [("03_vanishing_exploding", 3), ("04_gradient_clipping", 4)]
+)
 def test_notebook_exercises_ship_unsolved(name, n_exercises):
     cells_ = _notebook(name)
     sources = ["".join(c["source"]) for c in cells_ if c["cell_type"] == "code"]
@@ -805,10 +926,16 @@ def test_notebook_exercises_ship_unsolved(name, n_exercises):
 
 def test_notebook_03_prints_the_seed_check():
     out = _printed(_notebook("03_vanishing_exploding"))
-    for number in ("117.3909", "490.3707", "0.0052", "0.0011", "from 128 steps back",
-                   "first inf at step t = 128, first NaN at step t = 129",
-                   "rho(W_hh) = 0.73, sigma_max(W_hh) = 5.98",
-                   "over 99 steps = 1.6e+10"):
+    for number in (
+        "117.3909",
+        "490.3707",
+        "0.0052",
+        "0.0011",
+        "from 128 steps back",
+        "first inf at step t = 128, first NaN at step t = 129",
+        "rho(W_hh) = 0.73, sigma_max(W_hh) = 5.98",
+        "over 99 steps = 1.6e+10",
+    ):
         assert number in out, number
 
 

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from exercise_support import answers_by_status, assert_each_status, assert_never_raises
 
 import rnnlib
 from rnnlib.demos import architectures as arch
@@ -17,8 +18,6 @@ from rnnlib.demos import language_model as lm
 from rnnlib.exercises import architectures as ex7
 from rnnlib.exercises import language_model as ex8
 from rnnlib.gradcheck import numerical_gradient, relative_error
-
-from exercise_support import answers_by_status, assert_each_status, assert_never_raises
 
 # ---------------------------------------------------------------------------------------------
 # Notebook 07: the architecture explorer

@@ -2,7 +2,6 @@
 functions agreeing with the vectorised layers."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +34,7 @@ def test_shapes(T, B, D, H, cell):
 def test_determinism_under_a_seed(seed, cell):
     a, b = cell(3, 4, seed=seed), cell(3, 4, seed=seed)
     assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
-    np.random.seed(0)   # numpy's global state must play no part
+    np.random.seed(0)  # numpy's global state must play no part
     c = cell(3, 4, seed=seed)
     assert all(np.array_equal(a.params[k], c.params[k]) for k in a.params)
     bound = 1 / np.sqrt(4)
@@ -45,7 +44,8 @@ def test_determinism_under_a_seed(seed, cell):
 grads_strategy = st.dictionaries(
     st.sampled_from(["a", "b", "c"]),
     st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=6).map(np.array),
-    min_size=1)
+    min_size=1,
+)
 
 
 @SETTINGS
@@ -80,16 +80,22 @@ def test_per_parameter_clipping_bounds_each_norm(grads, max_norm):
 
 
 @SETTINGS
-@given(T=sizes, B=sizes, cell=st.sampled_from(["rnn_tanh", "rnn_relu", "lstm", "gru", "gru_cho"]),
-       seed=st.integers(0, 1000))
+@given(
+    T=sizes,
+    B=sizes,
+    cell=st.sampled_from(["rnn_tanh", "rnn_relu", "lstm", "gru", "gru_cho"]),
+    seed=st.integers(0, 1000),
+)
 def test_step_functions_agree_with_layers(T, B, cell, seed):
     D, H = 3, 4
     rng = np.random.default_rng(seed)
-    layer = {"rnn_tanh": lambda: rnnlib.RNN(D, H, seed=seed),
-             "rnn_relu": lambda: rnnlib.RNN(D, H, "relu", seed=seed),
-             "lstm": lambda: rnnlib.LSTM(D, H, seed=seed),
-             "gru": lambda: rnnlib.GRU(D, H, seed=seed),
-             "gru_cho": lambda: rnnlib.GRU(D, H, reset_after=False, seed=seed)}[cell]()
+    layer = {
+        "rnn_tanh": lambda: rnnlib.RNN(D, H, seed=seed),
+        "rnn_relu": lambda: rnnlib.RNN(D, H, "relu", seed=seed),
+        "lstm": lambda: rnnlib.LSTM(D, H, seed=seed),
+        "gru": lambda: rnnlib.GRU(D, H, seed=seed),
+        "gru_cho": lambda: rnnlib.GRU(D, H, reset_after=False, seed=seed),
+    }[cell]()
     p = layer.params
     w = (p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
     x = rng.standard_normal((T, B, D))
@@ -115,7 +121,9 @@ def test_step_functions_agree_with_layers(T, B, cell, seed):
     total = {k: np.zeros_like(v) for k, v in p.items()}
     for t in reversed(range(T)):
         if cell == "lstm":
-            dxt, dh_next, dc_next, g = cells.lstm_step_backward(dhs[t] + dh_next, dc_next, step_caches[t])
+            dxt, dh_next, dc_next, g = cells.lstm_step_backward(
+                dhs[t] + dh_next, dc_next, step_caches[t]
+            )
         elif cell.startswith("rnn"):
             dxt, dh_next, g = cells.rnn_step_backward(dhs[t] + dh_next, step_caches[t])
         else:

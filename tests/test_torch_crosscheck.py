@@ -22,8 +22,9 @@ def _sd(module):
     return {k: _np(v) for k, v in module.state_dict().items()}
 
 
-@pytest.mark.parametrize("cell,kwargs", [("rnn", {}), ("rnn", {"nonlinearity": "relu"}),
-                                         ("lstm", {}), ("gru", {})])
+@pytest.mark.parametrize(
+    "cell,kwargs", [("rnn", {}), ("rnn", {"nonlinearity": "relu"}), ("lstm", {}), ("gru", {})]
+)
 def test_single_layer_matches_torch(cell, kwargs):
     torch = torch_or_skip()
     T, B, D, H = 6, 3, 4, 5
@@ -78,14 +79,14 @@ def test_stacked_bidirectional_matches_torch(cell):
     torch.manual_seed(1)
     tm = tcls(D, H, num_layers=L, bidirectional=True)
     ours = rnnlib.stacked(cell, D, H, num_layers=L, bidirectional=True, seed=5)
-    assert set(ours.params) == set(tm.state_dict())          # same names, one-to-one
+    assert set(ours.params) == set(tm.state_dict())  # same names, one-to-one
     rnnlib.load_torch_state_dict(ours, _sd(tm))
     x = rng.standard_normal((T, B, D))
     xt = torch.tensor(x, requires_grad=True)
     out, hn = tm(xt)
     hs, states, cache = ours.forward(x)
     assert np.max(np.abs(_np(out) - hs)) < TOL
-    h_n = _np(hn[0] if cell == "lstm" else hn)                # (L*2, B, H)
+    h_n = _np(hn[0] if cell == "lstm" else hn)  # (L*2, B, H)
     for layer in range(L):
         fwd, bwd = states[layer]
         fwd_h = fwd[0] if cell == "lstm" else fwd
@@ -113,8 +114,9 @@ def test_linear_and_losses_match_torch():
     logits, cache = ours.forward(h)
     assert np.max(np.abs(_np(logits_t) - logits)) < TOL
     targets = rng.integers(0, C, size=(T, B))
-    loss_t = torch.nn.functional.cross_entropy(logits_t.reshape(-1, C),
-                                               torch.tensor(targets.reshape(-1)))
+    loss_t = torch.nn.functional.cross_entropy(
+        logits_t.reshape(-1, C), torch.tensor(targets.reshape(-1))
+    )
     loss, dlogits = rnnlib.softmax_cross_entropy(logits, targets, reduction="mean")
     assert abs(loss - loss_t.item()) < TOL
     loss_t.backward()
@@ -161,8 +163,15 @@ def test_clip_grad_value_matches_torch():
     assert np.array_equal(_np(p.grad), grads["g"])
 
 
-@pytest.mark.parametrize("name,kwargs", [("SGD", {"lr": 0.1}), ("SGD", {"lr": 0.1, "momentum": 0.9}),
-                                         ("Adagrad", {"lr": 0.1}), ("Adam", {"lr": 0.01})])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("SGD", {"lr": 0.1}),
+        ("SGD", {"lr": 0.1, "momentum": 0.9}),
+        ("Adagrad", {"lr": 0.1}),
+        ("Adam", {"lr": 0.01}),
+    ],
+)
 def test_optimisers_match_torch(name, kwargs):
     torch = torch_or_skip()
     rng = np.random.default_rng(4)

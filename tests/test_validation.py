@@ -7,7 +7,11 @@ import pytest
 
 import rnnlib
 
-LAYERS = [lambda: rnnlib.RNN(3, 4, seed=0), lambda: rnnlib.LSTM(3, 4, seed=0), lambda: rnnlib.GRU(3, 4, seed=0)]
+LAYERS = [
+    lambda: rnnlib.RNN(3, 4, seed=0),
+    lambda: rnnlib.LSTM(3, 4, seed=0),
+    lambda: rnnlib.GRU(3, 4, seed=0),
+]
 
 
 @pytest.mark.parametrize("make", LAYERS)
@@ -18,7 +22,9 @@ def test_wrong_feature_size(make):
 
 @pytest.mark.parametrize("make", LAYERS)
 def test_wrong_number_of_dimensions(make):
-    with pytest.raises(ValueError, match=r"x must have 3 dimensions \(T, B, D\), got 2 .*x\[:, None, :\]"):
+    with pytest.raises(
+        ValueError, match=r"x must have 3 dimensions \(T, B, D\), got 2 .*x\[:, None, :\]"
+    ):
         make().forward(np.zeros((5, 3)))
     with pytest.raises(ValueError, match=r"got 4"):
         make().forward(np.zeros((5, 2, 3, 1)))
@@ -46,7 +52,9 @@ def test_wrong_state_shapes():
         rnnlib.RNN(3, 4, seed=0).forward(np.zeros((5, 2, 3)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"state0 of an LSTM must be a pair \(h, c\)"):
         rnnlib.LSTM(3, 4, seed=0).forward(np.zeros((5, 2, 3)), np.zeros((2, 4)))
-    with pytest.raises(ValueError, match=r"state0\[1\] \(c\) has shape \(2, 5\), expected \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"state0\[1\] \(c\) has shape \(2, 5\), expected \(2, 4\)"
+    ):
         rnnlib.LSTM(3, 4, seed=0).forward(np.zeros((5, 2, 3)), (np.zeros((2, 4)), np.zeros((2, 5))))
     layer = rnnlib.GRU(3, 4, seed=0)
     _, _, cache = layer.forward(np.zeros((5, 2, 3)))
@@ -96,7 +104,9 @@ def test_loss_arguments():
 
 def test_optimiser_refuses_diverged_gradients():
     params = {"w": np.zeros(3)}
-    with pytest.raises(ValueError, match=r"gradient of 'w' contains inf or NaN: training has diverged"):
+    with pytest.raises(
+        ValueError, match=r"gradient of 'w' contains inf or NaN: training has diverged"
+    ):
         rnnlib.Adam(params).step({"w": np.array([1.0, np.inf, 0.0])})
     with pytest.raises(ValueError, match=r"grads have keys \['v'\], expected"):
         rnnlib.SGD(params, lr=0.1).step({"v": np.zeros(3)})
@@ -108,14 +118,14 @@ def test_overflow_gives_inf_without_warnings():
     layer.params["weight_ih"][...] = 1.0
     layer.params["bias_ih"][...] = layer.params["bias_hh"][...] = 0.0
     x = np.ones((200, 1, 1))
-    hs, h_T, cache = layer.forward(x)            # 2^200 overflows float32: inf, no warning
+    hs, h_T, cache = layer.forward(x)  # 2^200 overflows float32: inf, no warning
     assert np.isinf(h_T).all()
     dx, dh0, grads = layer.backward(np.ones_like(hs), cache)
     assert not np.isfinite(dh0).all()
     g = rnnlib.analysis.scalar_gradient_decay(2.0, 200, dtype=np.float32)
     assert np.isinf(g[-1]) and np.isfinite(g[100])
     # finite gradients whose squares overflow still have a finite norm, found by scaling
-    assert rnnlib.global_norm({"g": np.array([1e300, 1e300])}) == pytest.approx(2 ** 0.5 * 1e300)
+    assert rnnlib.global_norm({"g": np.array([1e300, 1e300])}) == pytest.approx(2**0.5 * 1e300)
 
 
 def test_mse_of_a_diverged_model_is_inf_without_warning():
@@ -125,5 +135,6 @@ def test_mse_of_a_diverged_model_is_inf_without_warning():
 
 def test_exercise_check_names_text_output_as_a_type_mistake(capsys):
     from rnnlib.exercises import run_check
+
     result = run_check("Ex", lambda a: "0.3", lambda a: a * 2, [(np.arange(3.0),)], hint="h")
     assert result.status == "type" and "text '0.3'" in capsys.readouterr().out

@@ -37,9 +37,20 @@ from ..losses import mse_loss, softmax, softmax_cross_entropy
 from ..networks import ElmanNetwork, Linear, RecurrentNetwork
 from .architecture_explorer import ARCHITECTURES, Architecture, build_architecture
 from .encoder_decoder import EncoderDecoder
-from .shape_tasks import (BLANK_ANSWERS, BLANK_STEP, bag_of_words_accuracy, blank_loss,
-                          blank_task, circle_task, metres, persistence_rmse, proverb_inputs,
-                          reverse_task, tomorrow_level_task, wave_task)
+from .shape_tasks import (
+    BLANK_ANSWERS,
+    BLANK_STEP,
+    bag_of_words_accuracy,
+    blank_loss,
+    blank_task,
+    circle_task,
+    metres,
+    persistence_rmse,
+    proverb_inputs,
+    reverse_task,
+    tomorrow_level_task,
+    wave_task,
+)
 from .task_training import TaskResult, fit, supervised, train_task
 
 __all__ = [

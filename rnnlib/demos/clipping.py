@@ -27,14 +27,35 @@ from .. import _checks, analysis, data
 from ..layers import RNN
 from ..losses import mse_loss
 from ..networks import ElmanNetwork
-from ..optim import SGD, Adam, clip_grad_norm, clip_grad_norm_per_param, clip_grad_value, global_norm
+from ..optim import (
+    SGD,
+    Adam,
+    clip_grad_norm,
+    clip_grad_norm_per_param,
+    clip_grad_value,
+    global_norm,
+)
 
 __all__ = [
-    "METHODS", "flatten", "cosine", "clip_copy", "toy_clipping", "exploding_gradient",
-    "compare_clippings", "CLIFF", "cliff_layer", "cliff_loss_grad", "cliff_final_state",
+    "METHODS",
+    "flatten",
+    "cosine",
+    "clip_copy",
+    "toy_clipping",
+    "exploding_gradient",
+    "compare_clippings",
+    "CLIFF",
+    "cliff_layer",
+    "cliff_loss_grad",
+    "cliff_final_state",
     "cliff_surface",
-    "cliff_section", "descent_path", "river_forecasting_task", "train_forecaster",
-    "describe_run", "step_size_runs", "OPTIMIZERS",
+    "cliff_section",
+    "descent_path",
+    "river_forecasting_task",
+    "train_forecaster",
+    "describe_run",
+    "step_size_runs",
+    "OPTIMIZERS",
 ]
 
 #: the three clippings: name -> (label, rnnlib function)
@@ -114,14 +135,19 @@ def compare_clippings(grads, threshold):
         gradient), ``angle`` (degrees) and ``clipped_fraction`` (entries changed).
     """
     raw = flatten(grads)
-    out = {"raw_norm": global_norm(grads), "threshold": float(threshold),
-           "raw_param_norms": {k: float(np.linalg.norm(v)) for k, v in grads.items()},
-           "methods": {}}
+    out = {
+        "raw_norm": global_norm(grads),
+        "threshold": float(threshold),
+        "raw_param_norms": {k: float(np.linalg.norm(v)) for k, v in grads.items()},
+        "methods": {},
+    }
     for method, (label, _) in METHODS.items():
         clipped = clip_copy(grads, method, threshold)
         c = cosine(grads, clipped)
         out["methods"][method] = {
-            "label": label, "norm": global_norm(clipped), "cosine": c,
+            "label": label,
+            "norm": global_norm(clipped),
+            "cosine": c,
             "angle": float(np.degrees(np.arccos(min(1.0, c)))),
             "param_norms": {k: float(np.linalg.norm(v)) for k, v in clipped.items()},
             "clipped_fraction": float(np.mean(flatten(clipped) != raw)),
@@ -157,8 +183,8 @@ def _cliff_forward_backward(layer, T, h0, target):
     dhs = np.zeros_like(hs)
     dhs[-1] = 2.0 * err
     _, _, grads = layer.backward(dhs, cache)
-    grads["weight_ih"][...] = 0.0       # w and b are the only parameters that move:
-    grads["bias_hh"][...] = 0.0         # b is bias_ih (bias_hh stays 0)
+    grads["weight_ih"][...] = 0.0  # w and b are the only parameters that move:
+    grads["bias_hh"][...] = 0.0  # b is bias_ih (bias_hh stays 0)
     return float(err * err), grads
 
 
@@ -175,8 +201,15 @@ def cliff_final_state(w, b, T=CLIFF["T"], h0=CLIFF["h0"]):
 
 
 @functools.lru_cache(maxsize=8)
-def cliff_surface(n_w=121, n_b=101, T=CLIFF["T"], h0=CLIFF["h0"], target=CLIFF["target"],
-                  w_range=CLIFF_BOX["w"], b_range=CLIFF_BOX["b"]):
+def cliff_surface(
+    n_w=121,
+    n_b=101,
+    T=CLIFF["T"],
+    h0=CLIFF["h0"],
+    target=CLIFF["target"],
+    w_range=CLIFF_BOX["w"],
+    b_range=CLIFF_BOX["b"],
+):
     """The loss over a grid of (w, b), computed once and cached (the arrays are read-only).
 
     The recurrence is run on the whole grid at once in numpy, h <- tanh(w h + b); the tests
@@ -205,8 +238,14 @@ def cliff_section(w=2.0, b_range=(-1.0, 0.5), n=301, **problem):
         loss[i], g = cliff_loss_grad(w, bi, **problem)
         grad[i] = abs(g[1])
     k = int(np.argmax(grad))
-    return {"w": float(w), "b": b, "loss": loss, "grad_b": grad, "b_steepest": float(b[k]),
-            "steepest": float(grad[k])}
+    return {
+        "w": float(w),
+        "b": b,
+        "loss": loss,
+        "grad_b": grad,
+        "b_steepest": float(b[k]),
+        "steepest": float(grad[k]),
+    }
 
 
 def descent_path(start=(2.0, -0.2), lr=0.2, steps=40, max_norm=None, escape=1e3, **problem):
@@ -247,9 +286,16 @@ def descent_path(start=(2.0, -0.2), lr=0.2, steps=40, max_norm=None, escape=1e3,
         losses.append(_cliff_forward_backward(layer, T, h0, target)[0])
     pts = np.array(points)
     moves = np.hypot(*np.diff(pts, axis=0).T)
-    return {"points": pts, "losses": np.array(losses), "norms": np.array(norms),
-            "clipped": np.array(clipped), "max_norm": max_norm, "lr": float(lr),
-            "biggest_step": float(moves.max()), "biggest_step_at": int(np.argmax(moves))}
+    return {
+        "points": pts,
+        "losses": np.array(losses),
+        "norms": np.array(norms),
+        "clipped": np.array(clipped),
+        "max_norm": max_norm,
+        "lr": float(lr),
+        "biggest_step": float(moves.max()),
+        "biggest_step_at": int(np.argmax(moves)),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +305,7 @@ def descent_path(start=(2.0, -0.2), lr=0.2, steps=40, max_norm=None, escape=1e3,
 @functools.lru_cache(maxsize=4)
 def _river_windows(T, n_days, seed):
     series = data.river_levels(n_days, seed=seed)
-    series = (series - series.mean()) / series.std()          # standardised: mean 0, std 1
+    series = (series - series.mean()) / series.std()  # standardised: mean 0, std 1
     x, y = data.forecasting_windows(series, T)
     for arr in (x, y):
         arr.setflags(write=False)
@@ -289,8 +335,18 @@ def _nonfinite(arrays):
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
-def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30, seed=0,
-                     nonlinearity="relu", optimizer=None, betas=(0.9, 0.999)):
+def train_forecaster(
+    lr=0.5,
+    max_norm=None,
+    steps=300,
+    momentum=0.9,
+    H=16,
+    T=30,
+    seed=0,
+    nonlinearity="relu",
+    optimizer=None,
+    betas=(0.9, 0.999),
+):
     """Train an Elman network (``H`` ReLU units, linear head) on :func:`river_forecasting_task`
     with full-batch SGD with momentum (or Adam), clipping the gradient's global norm to
     ``max_norm`` (None: no clipping).
@@ -325,7 +381,7 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
     x, y, baseline = river_forecasting_task(T)
     net = ElmanNetwork(1, H, 1, nonlinearity=nonlinearity, seed=seed)
-    params = net.params                 # the very arrays the network computes with
+    params = net.params  # the very arrays the network computes with
     if optimizer == "adam":
         opt, momentum = Adam(params, lr=lr, betas=betas), 0.0
     else:
@@ -335,7 +391,7 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
     step_norms, step_max = np.full(steps, np.nan), np.full(steps, np.nan)
     diverged_at, reason, nonfinite = None, None, None
     for step in range(steps):
-        with np.errstate(over="ignore", invalid="ignore"):     # overflow is detected, not warned
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected, not warned
             try:
                 ys, _, cache = net.forward(x)
                 loss, dys = mse_loss(ys, y, reduction="mean")
@@ -346,14 +402,14 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
                 if max_norm is not None:
                     clip_grad_norm(grads, max_norm)
                 before = flatten(params)
-                opt.step(grads)                # raises NonFiniteError on an inf or NaN gradient
+                opt.step(grads)  # raises NonFiniteError on an inf or NaN gradient
                 move = flatten(params) - before
                 step_norms[step], step_max[step] = np.linalg.norm(move), np.abs(move).max()
             except _checks.NonFiniteError as err:  # a divergence; any other error is a genuine bug
                 diverged_at, reason = step, str(err)
                 nonfinite = _nonfinite(params.values())
-                if nonfinite["inf"] == nonfinite["nan"] == 0:      # the weights are still
-                    hs = net.rnn.forward(x)[0]                     # finite: look at the states
+                if nonfinite["inf"] == nonfinite["nan"] == 0:  # the weights are still
+                    hs = net.rnn.forward(x)[0]  # finite: look at the states
                     nonfinite = _nonfinite([hs])
                     bad_inf = np.flatnonzero(np.isinf(hs).any(axis=(1, 2)))
                     bad_nan = np.flatnonzero(np.isnan(hs).any(axis=(1, 2)))
@@ -367,13 +423,26 @@ def train_forecaster(lr=0.5, max_norm=None, steps=300, momentum=0.9, H=16, T=30,
     clipped_steps = int(np.sum(norms > max_norm)) if max_norm is not None else 0
     dead_units = None
     if diverged_at is None and nonlinearity == "relu":
-        hs = net.rnn.forward(x)[0]                 # a ReLU unit that is 0 on every step of
-        dead_units = int(np.sum(np.all(hs <= 0, axis=(0, 1))))   # every window passes no gradient
-    return {"losses": losses, "norms": norms, "step_norms": step_norms, "step_max": step_max,
-            "diverged_at": diverged_at, "reason": reason, "nonfinite": nonfinite,
-            "clipped_steps": clipped_steps, "dead_units": dead_units, "baseline": baseline,
-            "max_norm": max_norm, "lr": float(lr), "momentum": momentum,
-            "optimizer": optimizer, "H": H, "steps": steps}
+        hs = net.rnn.forward(x)[0]  # a ReLU unit that is 0 on every step of
+        dead_units = int(np.sum(np.all(hs <= 0, axis=(0, 1))))  # every window passes no gradient
+    return {
+        "losses": losses,
+        "norms": norms,
+        "step_norms": step_norms,
+        "step_max": step_max,
+        "diverged_at": diverged_at,
+        "reason": reason,
+        "nonfinite": nonfinite,
+        "clipped_steps": clipped_steps,
+        "dead_units": dead_units,
+        "baseline": baseline,
+        "max_norm": max_norm,
+        "lr": float(lr),
+        "momentum": momentum,
+        "optimizer": optimizer,
+        "H": H,
+        "steps": steps,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,16 +488,23 @@ def describe_run(run):
         baseline", "1.00 (a constant forecast)" or "above the baseline"), ``clipped`` (the
         share of steps that were clipped) and ``dead`` (the ReLU units that died).
     """
-    clipped = ("no clipping" if run["max_norm"] is None
-               else _share_words(run["clipped_steps"], run["steps"]))
+    clipped = (
+        "no clipping"
+        if run["max_norm"] is None
+        else _share_words(run["clipped_steps"], run["steps"])
+    )
     if run["diverged_at"] is not None:
-        return {"diverged": f"at step {run['diverged_at']}", "final": "inf or NaN",
-                "clipped": clipped, "dead": "-"}
+        return {
+            "diverged": f"at step {run['diverged_at']}",
+            "final": "inf or NaN",
+            "clipped": clipped,
+            "dead": "-",
+        }
     final = float(run["losses"][-1])
     if final < run["baseline"]:
         loss = "below the baseline"
     elif run["dead_units"] == run["H"] and abs(final - 1.0) < 5e-3:
-        loss = "1.00 (a constant forecast)"          # the data are standardised: variance 1
+        loss = "1.00 (a constant forecast)"  # the data are standardised: variance 1
     else:
         loss = "above the baseline"
     dead = "-" if run["dead_units"] is None else _dead_words(run["dead_units"], run["H"])
@@ -439,8 +515,14 @@ def describe_run(run):
 # What clipping bounds: the step of SGD, SGD with momentum and Adam
 
 
-def step_size_runs(max_norm=0.5, lr_sgd=0.5, momentum=0.9, lr_adam=0.01,
-                   adam_thresholds=(0.05, 0.5, None), steps=300):
+def step_size_runs(
+    max_norm=0.5,
+    lr_sgd=0.5,
+    momentum=0.9,
+    lr_adam=0.01,
+    adam_thresholds=(0.05, 0.5, None),
+    steps=300,
+):
     """The same forecaster trained with norm clipping at ``max_norm`` by plain SGD and by SGD
     with momentum (both at ``lr_sgd``), and by Adam at ``lr_adam`` for each of
     ``adam_thresholds`` (None: no clipping). Every run records the length of every update.
@@ -458,16 +540,20 @@ def step_size_runs(max_norm=0.5, lr_sgd=0.5, momentum=0.9, lr_adam=0.01,
 
     Returns:
         dict: ``sgd`` and ``momentum`` (runs of :func:`train_forecaster`), ``adam`` {threshold:
-        run}, ``beta`` (the momentum), and the bounds ``sgd_bound`` = lr_sgd * max_norm, ``momentum_bound`` =
-        lr_sgd * max_norm / (1 - momentum), ``adam_lr``.
+        run}, ``beta`` (the momentum), and the bounds ``sgd_bound`` = lr_sgd * max_norm,
+        ``momentum_bound`` = lr_sgd * max_norm / (1 - momentum), ``adam_lr``.
     """
     return {
         "sgd": train_forecaster(lr_sgd, max_norm, steps, optimizer="sgd"),
-        "momentum": train_forecaster(lr_sgd, max_norm, steps, momentum=momentum,
-                                     optimizer="momentum"),
-        "adam": {mu: train_forecaster(lr_adam, mu, steps, optimizer="adam")
-                 for mu in adam_thresholds},
-        "max_norm": float(max_norm), "lr_sgd": float(lr_sgd), "beta": float(momentum),
+        "momentum": train_forecaster(
+            lr_sgd, max_norm, steps, momentum=momentum, optimizer="momentum"
+        ),
+        "adam": {
+            mu: train_forecaster(lr_adam, mu, steps, optimizer="adam") for mu in adam_thresholds
+        },
+        "max_norm": float(max_norm),
+        "lr_sgd": float(lr_sgd),
+        "beta": float(momentum),
         "lr_adam": float(lr_adam),
         "sgd_bound": float(lr_sgd * max_norm),
         "momentum_bound": float(lr_sgd * max_norm / (1.0 - momentum)),

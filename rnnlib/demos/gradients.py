@@ -25,14 +25,22 @@ from .. import _checks, analysis
 from ..layers import RNN
 
 __all__ = [
-    "scalar_decay", "lecture_notes_table", "overflow_then_nan", "unit_vector",
-    "matrix_gradient_norms", "saturating_pair", "pair_matrix", "jacobian_norms",
-    "non_normal_growth", "orthogonal_gradient_ratio", "tanh_derivative_table",
+    "scalar_decay",
+    "lecture_notes_table",
+    "overflow_then_nan",
+    "unit_vector",
+    "matrix_gradient_norms",
+    "saturating_pair",
+    "pair_matrix",
+    "jacobian_norms",
+    "non_normal_growth",
+    "orthogonal_gradient_ratio",
+    "tanh_derivative_table",
 ]
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)      # about 3.4e38
-FLOAT32_TINY = float(np.finfo(np.float32).tiny)    # about 1.2e-38, the smallest full-precision
-                                                   # (normal) float32
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # about 3.4e38
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # about 1.2e-38, the smallest full-precision
+# (normal) float32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,7 +70,7 @@ def scalar_decay(w, T, nonlinearity="linear"):
         has not (None if none).
     """
     T = _checks.check_positive_int(T, "T")
-    g64 = analysis.scalar_gradient_decay(w, T, nonlinearity)[::-1]          # index = t
+    g64 = analysis.scalar_gradient_decay(w, T, nonlinearity)[::-1]  # index = t
     g32 = analysis.scalar_gradient_decay(w, T, nonlinearity, dtype=np.float32)[::-1]
     t = np.arange(T + 1)
     with np.errstate(over="ignore", under="ignore"):
@@ -71,9 +79,15 @@ def scalar_decay(w, T, nonlinearity="linear"):
     zero32 = np.flatnonzero((g32 < FLOAT32_TINY) & (g64 > 0))
     overflow_t = int(inf32.max()) if inf32.size else None
     return {
-        "w": float(w), "T": T, "nonlinearity": nonlinearity, "t": t,
-        "grad64": g64, "grad32": g32, "formula": formula,
-        "first64": float(g64[0]), "first32": float(g32[0]),
+        "w": float(w),
+        "T": T,
+        "nonlinearity": nonlinearity,
+        "t": t,
+        "grad64": g64,
+        "grad32": g32,
+        "formula": formula,
+        "first64": float(g64[0]),
+        "first32": float(g32[0]),
         "overflow_t": overflow_t,
         "overflow_steps_back": None if overflow_t is None else T - overflow_t,
         "underflow_t": int(zero32.max()) if zero32.size else None,
@@ -89,10 +103,16 @@ def lecture_notes_table(ws=(1.1, 0.9), steps=(50, 65)):
     """
     rows = []
     for w in ws:
-        longest = analysis.scalar_gradient_decay(w, max(steps))    # entry k: k steps back
+        longest = analysis.scalar_gradient_decay(w, max(steps))  # entry k: k steps back
         for k in steps:
-            rows.append({"w": float(w), "steps": int(k), "bptt": float(longest[k]),
-                         "power": float(w) ** int(k)})
+            rows.append(
+                {
+                    "w": float(w),
+                    "steps": int(k),
+                    "bptt": float(longest[k]),
+                    "power": float(w) ** int(k),
+                }
+            )
     return rows
 
 
@@ -123,9 +143,12 @@ def overflow_then_nan(T=140, gain=2.0):
     hs = hs[:, 0, :]
     inf_steps = np.flatnonzero(np.isinf(hs).any(axis=1))
     nan_steps = np.flatnonzero(np.isnan(hs).any(axis=1))
-    return {"hs": hs, "W": W,
-            "first_inf": int(inf_steps[0]) + 1 if inf_steps.size else None,
-            "first_nan": int(nan_steps[0]) + 1 if nan_steps.size else None}
+    return {
+        "hs": hs,
+        "W": W,
+        "first_inf": int(inf_steps[0]) + 1 if inf_steps.size else None,
+        "first_nan": int(nan_steps[0]) + 1 if nan_steps.size else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,13 +171,14 @@ def _demo_layer(W, nonlinearity, seed):
     return layer
 
 
-def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=100, seed=0,
-                          bias=0.0):
+def matrix_gradient_norms(
+    rho, nonlinearity="linear", input_scale=1.0, H=32, T=100, seed=0, bias=0.0
+):
     r"""||dL/dh_t|| for an H-unit RNN whose random W_hh has spectral radius ``rho``.
 
     The network: W_hh from :func:`rnnlib.analysis.random_recurrent_matrix` (the same random
-    matrix, rescaled, for every ``rho``), input weights N(0, 1), the bias ``bias`` on every unit, one input feature
-    x_t ~ ``input_scale`` * N(0, 1), h_0 ~ 0.1 * N(0, 1), all seeded. The loss is
+    matrix, rescaled, for every ``rho``), input weights N(0, 1), the bias ``bias`` on every unit,
+    one input feature x_t ~ ``input_scale`` * N(0, 1), h_0 ~ 0.1 * N(0, 1), all seeded. The loss is
     L = u . h_T for a fixed unit vector u, so ||dL/dh_T|| = 1 and the curve shows how the
     gradient grows or shrinks on its way back.
 
@@ -178,26 +202,40 @@ def matrix_gradient_norms(rho, nonlinearity="linear", input_scale=1.0, H=32, T=1
     dhs[-1, 0] = unit_vector(H, seed)
     norms = analysis.gradient_norms(layer, x, dhs, h0)
     hs, _, _ = layer.forward(x, h0)
-    return _norms_result(W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias,
-                         network="random")
+    return _norms_result(
+        W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias, network="random"
+    )
 
 
 def _norms_result(W, rho, hs, norms, nonlinearity, input_scale, bias, network):
     """The dict both networks of the spectral-radius widget return (see
     :func:`matrix_gradient_norms`)."""
     from ..cells import NONLINEARITIES
-    fprime = NONLINEARITIES[nonlinearity][1](hs)                  # phi'(a_t), (T, H)
+
+    fprime = NONLINEARITIES[nonlinearity][1](hs)  # phi'(a_t), (T, H)
     T = hs.shape[0]
     t = np.arange(1, T + 1)
     with np.errstate(over="ignore", under="ignore"):
         guide = rho ** (T - t).astype(np.float64)
-    first = fprime[0][:, None] * W                                 # diag(phi'(a_1)) W_hh
-    return {"t": t, "norms": norms, "rho": analysis.spectral_radius(W),
-            "sigma": analysis.largest_singular_value(W), "guide": guide,
-            "mean_fprime": float(fprime.mean()), "ratio": float(norms[0]), "hs": hs,
-            "fprime_first": fprime[0], "jacobian_rho": analysis.spectral_radius(first),
-            "nonlinearity": nonlinearity, "input_scale": float(input_scale),
-            "bias": float(bias), "T": T, "H": W.shape[0], "network": network}
+    first = fprime[0][:, None] * W  # diag(phi'(a_1)) W_hh
+    return {
+        "t": t,
+        "norms": norms,
+        "rho": analysis.spectral_radius(W),
+        "sigma": analysis.largest_singular_value(W),
+        "guide": guide,
+        "mean_fprime": float(fprime.mean()),
+        "ratio": float(norms[0]),
+        "hs": hs,
+        "fprime_first": fprime[0],
+        "jacobian_rho": analysis.spectral_radius(first),
+        "nonlinearity": nonlinearity,
+        "input_scale": float(input_scale),
+        "bias": float(bias),
+        "T": T,
+        "H": W.shape[0],
+        "network": network,
+    }
 
 
 #: the two-unit example of saturation making a gradient explode: W_hh = [[-d, b], [c, d]] with
@@ -211,7 +249,7 @@ def pair_matrix(rho=PAIR["rho"]):
     :math:`\pm\rho_0` (``PAIR``: d = 1.27, b = 5.7, :math:`\rho_0` = 0.73), rescaled to spectral
     radius ``rho``."""
     d, b, rho0 = PAIR["d"], PAIR["b"], PAIR["rho"]
-    c = (rho0 ** 2 - d ** 2) / b
+    c = (rho0**2 - d**2) / b
     return (float(rho) / rho0) * np.array([[-d, b], [c, d]])
 
 
@@ -220,7 +258,7 @@ def _resting_value(w, bias, nonlinearity):
     bisection on tanh's range otherwise."""
     if nonlinearity == "linear":
         return bias / (1.0 - w)
-    lo, hi = -1.0, 1.0                         # h - tanh(w h + bias) rises from < 0 to > 0
+    lo, hi = -1.0, 1.0  # h - tanh(w h + bias) rises from < 0 to > 0
     for _ in range(80):
         mid = 0.5 * (lo + hi)
         if mid - np.tanh(w * mid + bias) < 0:
@@ -230,8 +268,7 @@ def _resting_value(w, bias, nonlinearity):
     return 0.5 * (lo + hi)
 
 
-def saturating_pair(rho=PAIR["rho"], bias=5.0, nonlinearity="tanh", input_scale=0.0, T=100,
-                    seed=0):
+def saturating_pair(rho=PAIR["rho"], bias=5.0, nonlinearity="tanh", input_scale=0.0, T=100, seed=0):
     r"""A two-unit RNN whose gradient explodes *because* one unit saturates, although
     :math:`\rho(W_{hh}) < 1`.
 
@@ -261,11 +298,12 @@ def saturating_pair(rho=PAIR["rho"], bias=5.0, nonlinearity="tanh", input_scale=
     x = input_scale * np.random.default_rng(seed).standard_normal((T, 1, 1))
     h0 = np.array([[h1, 0.0]])
     dhs = np.zeros((T, 1, 2))
-    dhs[-1, 0] = [0.0, 1.0]                    # L = h_T of unit 2: ||dL/dh_T|| = 1
+    dhs[-1, 0] = [0.0, 1.0]  # L = h_T of unit 2: ||dL/dh_T|| = 1
     norms = analysis.gradient_norms(layer, x, dhs, h0)
     hs, _, _ = layer.forward(x, h0)
-    return _norms_result(W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias,
-                         network="pair")
+    return _norms_result(
+        W, float(rho), hs[:, 0, :], norms, nonlinearity, input_scale, bias, network="pair"
+    )
 
 
 def jacobian_norms(W, T):
@@ -281,7 +319,7 @@ def jacobian_norms(W, T):
     W = _checks.as_float_array(W, "W")
     layer = _demo_layer(W, "linear", 0)
     x = np.zeros((T, 1, 1))
-    J = analysis.jacobian_products(layer, x)[:, 0]                  # (T, H, H)
+    J = analysis.jacobian_products(layer, x)[:, 0]  # (T, H, H)
     return np.linalg.norm(J, ord=2, axis=(1, 2))
 
 
@@ -298,28 +336,38 @@ def non_normal_growth(T=30, a=0.5, c=4.0):
     """
     W = np.array([[a, c], [0.0, a]])
     norms = jacobian_norms(W, T)
-    back = norms[::-1]                                   # index k: k steps back
+    back = norms[::-1]  # index k: k steps back
     k = int(np.argmax(back))
-    return {"W": W, "rho": analysis.spectral_radius(W), "sigma": analysis.largest_singular_value(W),
-            "norms": norms, "peak": float(back[k]), "peak_steps_back": k}
+    return {
+        "W": W,
+        "rho": analysis.spectral_radius(W),
+        "sigma": analysis.largest_singular_value(W),
+        "norms": norms,
+        "peak": float(back[k]),
+        "peak_steps_back": k,
+    }
 
 
 def orthogonal_gradient_ratio(H=32, T=100, seed=0):
     """||dL/dh_1|| / ||dL/dh_T|| for a linear RNN whose W_hh is a random orthogonal matrix
     (every singular value 1): the gradient's length is kept exactly, step after step."""
     Q, R = np.linalg.qr(_checks.rng_from(seed).standard_normal((H, H)))
-    Q = Q * np.sign(np.diag(R))                          # a uniformly random orthogonal matrix
+    Q = Q * np.sign(np.diag(R))  # a uniformly random orthogonal matrix
     layer = _demo_layer(Q, "linear", seed)
     dhs = np.zeros((T, 1, H))
     dhs[-1, 0] = unit_vector(H, seed)
     norms = analysis.gradient_norms(layer, np.zeros((T, 1, 1)), dhs)
-    return {"ratio": float(norms[0] / norms[-1]), "sigma": analysis.largest_singular_value(Q),
-            "smallest_sigma": float(np.linalg.svd(Q, compute_uv=False).min())}
+    return {
+        "ratio": float(norms[0] / norms[-1]),
+        "sigma": analysis.largest_singular_value(Q),
+        "smallest_sigma": float(np.linalg.svd(Q, compute_uv=False).min()),
+    }
 
 
 def tanh_derivative_table(a_values=(0.0, 0.5, 1.0, 2.0, 3.0, 5.0)):
     """phi'(a) = 1 - tanh(a)^2 at a few pre-activations, through rnnlib's own derivative."""
     from ..cells import NONLINEARITIES
+
     f, fprime = NONLINEARITIES["tanh"]
     a = np.asarray(a_values, dtype=np.float64)
     return {"a": a, "fprime": fprime(f(a))}

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 import re
 import time
-from importlib import resources
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
 

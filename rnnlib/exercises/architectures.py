@@ -19,10 +19,15 @@ from ..composite import Bidirectional
 from ..layers import RNN
 from ._feedback import CheckResult, known_mistakes, run_check
 
-__all__ = ["HINTS",
-           "check_decoder_inputs", "solution_decoder_inputs",
-           "check_many_to_one_dhs", "solution_many_to_one_dhs",
-           "check_bidirectional_states", "solution_bidirectional_states"]
+__all__ = [
+    "HINTS",
+    "check_decoder_inputs",
+    "solution_decoder_inputs",
+    "check_many_to_one_dhs",
+    "solution_many_to_one_dhs",
+    "check_bidirectional_states",
+    "solution_bidirectional_states",
+]
 
 
 #: three levels of help per exercise (the idea, the formula, a skeleton of the code), printed
@@ -32,25 +37,28 @@ HINTS = {
         "While training, the decoder's input at step t is the *previous* true output: at step 1 "
         "there is none, so it reads a start symbol. It must never read y_t itself at step t, "
         "or it could copy the answer it is asked to predict.",
-        """        ids of the decoder's inputs:   start, y_1, y_2, ..., y_{T_y - 1}     (T_y of them)
+        """        ids of the decoder's inputs:   start, y_1, y_2, ..., y_{T_y - 1}   (T_y of them)
         start = n_out (one id past the n_out output classes)
         inputs = one-hot of those ids over n_out + 1 classes: shape (T_y, B, n_out + 1)""",
         """        def decoder_inputs(y, n_out):
             T_y, B = y.shape
             start = np.full((1, B), ...)
             prev = np.concatenate([start, y[...]], axis=0)     # (T_y, B) ids
-            return np.eye(...)[prev]"""),
+            return np.eye(...)[prev]""",
+    ),
     "check_many_to_one_dhs": (
         "A many-to-one network reads its output from the last hidden state h_T only. The "
         "output layer therefore sends a gradient to h_T and to no other step; the earlier "
         "steps get theirs later, through BPTT.",
-        """        y_hat = W_hy h_T + b_y   =>   dL/dh_T = W_hy^T dL/dy_hat, a row per example: dy @ W_hy
+        """        y_hat = W_hy h_T + b_y   =>   dL/dh_T = W_hy^T dL/dy_hat
+        (a row per example: dy @ W_hy)
         dL/dh_t (from the output layer) = 0 for t < T""",
         """        def many_to_one_dhs(dy, W_hy, T):
             B, H = dy.shape[0], W_hy.shape[1]
             dhs = np.zeros((T, B, H))
             dhs[...] = ...
-            return dhs"""),
+            return dhs""",
+    ),
     "check_bidirectional_states": (
         "The backward layer is an ordinary layer that reads the sequence reversed. Its "
         "outputs then come out reversed too, so turn them back before you put them beside the "
@@ -61,14 +69,16 @@ HINTS = {
         """        def bidirectional_states(x, forward_layer, backward_layer):
             hs_f, _, _ = forward_layer.forward(x)
             hs_b, _, _ = backward_layer.forward(x[...])
-            return np.concatenate([hs_f, hs_b[...]], axis=...)"""),
+            return np.concatenate([hs_f, hs_b[...]], axis=...)""",
+    ),
 }
 
 
 def _check(name, learner_fn, reference_fn, cases, diagnose, output_names=None):
     """``run_check`` with a diagnosis of *which* mistake a wrong answer is (hints from HINTS)."""
-    return run_check(name, learner_fn, reference_fn, cases, diagnose=diagnose,
-                     output_names=output_names)
+    return run_check(
+        name, learner_fn, reference_fn, cases, diagnose=diagnose, output_names=output_names
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,15 +96,17 @@ def solution_decoder_inputs(y, n_out):
         y_1, ..., y_{T_y - 1}: at every step the previous true output.
     """
     T_y, B = y.shape
-    start = np.full((1, B), n_out)                        # the start symbol's id
-    prev = np.concatenate([start, y[:-1]], axis=0)        # shift the targets one step later
+    start = np.full((1, B), n_out)  # the start symbol's id
+    prev = np.concatenate([start, y[:-1]], axis=0)  # shift the targets one step later
     return np.eye(n_out + 1)[prev]
 
 
 def _decoder_cases():
     rng = np.random.default_rng(72)
-    return [(rng.integers(0, O, size=(T, B)), O) for T, B, O in ((4, 2, 5), (1, 3, 4), (6, 1, 3),
-                                                                   (5, 4, 7))]
+    return [
+        (rng.integers(0, O, size=(T, B)), O)
+        for T, B, O in ((4, 2, 5), (1, 3, 4), (6, 1, 3), (5, 4, 7))
+    ]
 
 
 def _one_hot(ids, n):
@@ -102,24 +114,38 @@ def _one_hot(ids, n):
 
 
 _DECODER_MISTAKES = [
-    (lambda y, O: _one_hot(y, O + 1),
-     "you fed y_t as the decoder's input at step t: it would read the very answer it must "
-     "predict and learn to copy it. Shift by one step: the start symbol, then y_1..y_{T_y-1}."),
-    (lambda y, O: _one_hot(np.concatenate([np.zeros((1, y.shape[1]), int), y[:-1]]), O + 1),
-     "the start symbol is id n_out (one past the output classes), not 0: id 0 is a real "
-     "output, so the decoder could not tell 'start' from it."),
-    (lambda y, O: _one_hot(np.concatenate([y[1:], np.full((1, y.shape[1]), O)]), O + 1),
-     "the shift goes the wrong way: that feeds the *next* output y_{t+1} at step t. The "
-     "decoder may only read what came before: start, y_1, ..., y_{T_y-1}."),
-    (lambda y, O: _one_hot(np.concatenate([np.full((1, y.shape[1]), O), y[:-1]]), O + 1)[::-1],
-     "the steps are in reverse order: the start symbol belongs at step 1, the first row."),
+    (
+        lambda y, O: _one_hot(y, O + 1),
+        "you fed y_t as the decoder's input at step t: it would read the very answer it must "
+        "predict and learn to copy it. Shift by one step: the start symbol, then y_1..y_{T_y-1}.",
+    ),
+    (
+        lambda y, O: _one_hot(np.concatenate([np.zeros((1, y.shape[1]), int), y[:-1]]), O + 1),
+        "the start symbol is id n_out (one past the output classes), not 0: id 0 is a real "
+        "output, so the decoder could not tell 'start' from it.",
+    ),
+    (
+        lambda y, O: _one_hot(np.concatenate([y[1:], np.full((1, y.shape[1]), O)]), O + 1),
+        "the shift goes the wrong way: that feeds the *next* output y_{t+1} at step t. The "
+        "decoder may only read what came before: start, y_1, ..., y_{T_y-1}.",
+    ),
+    (
+        lambda y, O: _one_hot(np.concatenate([np.full((1, y.shape[1]), O), y[:-1]]), O + 1)[::-1],
+        "the steps are in reverse order: the start symbol belongs at step 1, the first row.",
+    ),
 ]
 
 
 def check_decoder_inputs(fn) -> CheckResult:
     """Check ``fn(y, n_out) -> (T_y, B, n_out + 1)`` one-hot decoder inputs."""
-    return _check("decoder_inputs", fn, solution_decoder_inputs, _decoder_cases(),
-                  known_mistakes(_DECODER_MISTAKES), output_names=["the array of decoder inputs"])
+    return _check(
+        "decoder_inputs",
+        fn,
+        solution_decoder_inputs,
+        _decoder_cases(),
+        known_mistakes(_DECODER_MISTAKES),
+        output_names=["the array of decoder inputs"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,14 +164,16 @@ def solution_many_to_one_dhs(dy, W_hy, T):
     """
     B, H = dy.shape[0], W_hy.shape[1]
     dhs = np.zeros((T, B, H))
-    dhs[-1] = dy @ W_hy            # only h_T feeds the output
+    dhs[-1] = dy @ W_hy  # only h_T feeds the output
     return dhs
 
 
 def _dhs_cases():
     rng = np.random.default_rng(70)
-    return [(rng.standard_normal((B, O)), rng.standard_normal((O, H)), T)
-            for T, B, O, H in ((4, 2, 3, 5), (1, 3, 2, 4), (7, 1, 2, 6))]
+    return [
+        (rng.standard_normal((B, O)), rng.standard_normal((O, H)), T)
+        for T, B, O, H in ((4, 2, 3, 5), (1, 3, 2, 4), (7, 1, 2, 6))
+    ]
 
 
 def _diagnose_dhs(got, args):
@@ -153,9 +181,11 @@ def _diagnose_dhs(got, args):
     g = np.asarray(got, dtype=np.float64)
     top = dy @ W_hy
     if T > 1 and np.allclose(g, np.broadcast_to(top, g.shape)):
-        return ("the gradient is at every step. A many-to-one network has a single output, read "
-                "from h_T: only the last step gets dL/dh directly; earlier steps get theirs "
-                "later, through BPTT.")
+        return (
+            "the gradient is at every step. A many-to-one network has a single output, read "
+            "from h_T: only the last step gets dL/dh directly; earlier steps get theirs "
+            "later, through BPTT."
+        )
     if T > 1 and np.allclose(g[0], top) and np.allclose(g[1:], 0):
         return "right values, wrong step: the output is read from the *last* state h_T, dhs[-1]."
     if np.allclose(g[-1], -top):
@@ -165,8 +195,14 @@ def _diagnose_dhs(got, args):
 
 def check_many_to_one_dhs(fn) -> CheckResult:
     """Check ``fn(dy, W_hy, T) -> dhs`` of shape (T, B, H)."""
-    return _check("many_to_one_dhs", fn, solution_many_to_one_dhs, _dhs_cases(),
-                  _diagnose_dhs, output_names=["dhs"])
+    return _check(
+        "many_to_one_dhs",
+        fn,
+        solution_many_to_one_dhs,
+        _dhs_cases(),
+        _diagnose_dhs,
+        output_names=["dhs"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,16 +235,24 @@ def _diagnose_bidir(got, args):
     hs_b_rev = bwd.forward(x[::-1])[0]
     hs_b_plain = bwd.forward(x)[0]
     for candidate, why in (
-            (np.concatenate([hs_f, hs_b_rev], 2),
-             "the backward half is still in reversed order: flip its outputs back (hs_b[::-1]) "
-             "so that row t holds the state at step t."),
-            (np.concatenate([hs_f, hs_b_plain], 2),
-             "the backward layer read x forwards: give it x[::-1], so it starts at x_T."),
-            (np.concatenate([hs_b_rev[::-1], hs_f], 2),
-             "the halves are swapped: forward first, then backward (as PyTorch)."),
-            (np.concatenate([hs_f, hs_f], 2),
-             "both halves come from the forward layer; the second should be the backward "
-             "layer's.")):
+        (
+            np.concatenate([hs_f, hs_b_rev], 2),
+            "the backward half is still in reversed order: flip its outputs back (hs_b[::-1]) "
+            "so that row t holds the state at step t.",
+        ),
+        (
+            np.concatenate([hs_f, hs_b_plain], 2),
+            "the backward layer read x forwards: give it x[::-1], so it starts at x_T.",
+        ),
+        (
+            np.concatenate([hs_b_rev[::-1], hs_f], 2),
+            "the halves are swapped: forward first, then backward (as PyTorch).",
+        ),
+        (
+            np.concatenate([hs_f, hs_f], 2),
+            "both halves come from the forward layer; the second should be the backward layer's.",
+        ),
+    ):
         if g.shape == candidate.shape and np.allclose(g, candidate):
             return why
     return None
@@ -217,7 +261,10 @@ def _diagnose_bidir(got, args):
 def check_bidirectional_states(fn) -> CheckResult:
     """Check ``fn(x, forward_layer, backward_layer) -> hs`` (T, B, 2H) against
     ``rnnlib.Bidirectional``."""
+
     def reference(x, f, b):
         return Bidirectional(f, b).forward(x)[0]
-    return _check("bidirectional_states", fn, reference, _bidir_cases(),
-                  _diagnose_bidir, output_names=["hs"])
+
+    return _check(
+        "bidirectional_states", fn, reference, _bidir_cases(), _diagnose_bidir, output_names=["hs"]
+    )

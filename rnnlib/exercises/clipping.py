@@ -354,7 +354,7 @@ def check_train_chunks(train_chunks, quiet=False):
         seed, H, lr, momentum, k, max_norm, epochs = TRAINING_CASES[0]
         losses, _ = training_case(train_chunks, seed, H, lr, momentum, k, max_norm, epochs)
         per_pass = losses.reshape(epochs, -1).mean(axis=1)
-        print(f"   Your loop's loss, averaged over each pass of case 1: "
+        print("   Your loop's loss, averaged over each pass of case 1: "
               + " -> ".join(f"{v:.3f}" for v in per_pass)
               + (" (falling)." if per_pass[-1] < per_pass[0] else " (not falling!)"))
     return result

@@ -6,4 +6,12 @@ displays a figure with alt text. Each topic module draws the figures of one note
 
 from .style import LINESTYLES, MARKERS, PALETTE, grid_figure, new_figure, show, use_course_style
 
-__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "grid_figure", "new_figure", "show", "use_course_style"]
+__all__ = [
+    "PALETTE",
+    "LINESTYLES",
+    "MARKERS",
+    "grid_figure",
+    "new_figure",
+    "show",
+    "use_course_style",
+]

@@ -147,7 +147,7 @@ def surprisal_figure(text, bits_by_model, start):
     ax.legend(fontsize=9, loc="upper right")
     ax.grid(axis="x", visible=False)
     alt = (f"Step plot of the bits each model spends on every character of the held-out text "
-           f"'{shown}'; peaks fall on the first letters of words and on names, valleys inside "
+           f"'{shown}'; peaks fall at or just after the starts of words, valleys inside "
            "common words.")
     return fig, alt
 

@@ -89,7 +89,7 @@ class TrainingWidget:
         self.seconds = None
         self.train_button.on_click(lambda _b: self.train())
         self.stop_button.on_click(lambda _b: self.stop())
-        for name, control in self.controls.items():
+        for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.redraw()
 
