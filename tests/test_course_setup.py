@@ -358,6 +358,7 @@ def stand_in_course(folder):
 def course_py(folder, *args, env=None, python=sys.executable):
     full = dict(os.environ, **(env or {}))
     full.pop("COURSE_VENV", None)
+    full.pop("COURSE_ARTIFACTS", None)  # CI sets it; these runs choose their own
     return subprocess.run(
         [python, str(folder / "course.py"), *args],
         capture_output=True,
@@ -450,6 +451,7 @@ def read_only(folder, *args, env=None):
     """Run course.py with folder mounted read-only (a private mount namespace)."""
     full = dict(os.environ, **(env or {}))
     full.pop("COURSE_VENV", None)
+    full.pop("COURSE_ARTIFACTS", None)  # CI sets it; these runs choose their own
     script = (
         f'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && '
         f'exec {sys.executable} "$@"'
