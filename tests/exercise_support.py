@@ -140,3 +140,29 @@ def assert_never_raises(check):
     for learner in ODD_ANSWERS:
         result = check(learner)
         assert not result.passed and result.status in ("type", "shape", "nan", "wrong", "error")
+
+
+def exercise_check_tests(checks):
+    """The two standard tests of a notebook's exercise checks, parametrized over ``checks``
+    (pairs of check and reference solution): every status is reached, and nothing raises.
+    Use as ``test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)``."""
+    import pytest
+
+    ids = [check.__name__ for check, _ in checks]
+
+    @pytest.mark.parametrize("check, solution", checks, ids=ids)
+    def test_check_statuses(check, solution, capsys):
+        assert_each_status(check, solution, capsys)
+
+    @pytest.mark.parametrize("check, solution", checks, ids=ids)
+    def test_checks_never_raise(check, solution, capsys):
+        assert_never_raises(check)
+
+    return test_check_statuses, test_checks_never_raise
+
+
+def assert_three_hint_levels(module, check_names):
+    """Every listed check has three non-empty hint levels in its module's HINTS."""
+    for name in check_names:
+        levels = module.HINTS[name]
+        assert len(levels) == 3 and all(level.strip() for level in levels), name

@@ -14,9 +14,8 @@ import pathlib
 import numpy as np
 import pytest
 from exercise_support import (
-    assert_each_status,
     assert_names_mistake,
-    assert_never_raises,
+    exercise_check_tests,
     first_output,
 )
 
@@ -449,17 +448,9 @@ CHECKS = [
     (ex_bptt.check_bptt, ex_bptt.solution_bptt),
     (ex_bptt.check_truncated_reach, ex_bptt.solution_truncated_reach),
 ]
-IDS = [check.__name__ for check, _ in CHECKS]
 
 
-@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
-def test_exercise_check_statuses(check, solution, capsys):
-    assert_each_status(check, solution, capsys)
-
-
-@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
-def test_exercise_checks_never_raise(check, solution, capsys):
-    assert_never_raises(check)
+test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)
 
 
 SLIPS = [   # (check, learner's answer with the slip, the words that name it)

@@ -17,7 +17,10 @@ import warnings
 
 import numpy as np
 import pytest
-from exercise_support import assert_each_status, assert_names_each_mistake, assert_never_raises
+from exercise_support import (
+    assert_names_each_mistake,
+    exercise_check_tests,
+)
 
 import rnnlib
 from rnnlib import analysis
@@ -589,17 +592,9 @@ CHECKS = [
 #: the training-loop exercise returns a list and changes the network it is given: its
 #: statuses are tested on their own below
 LOOP = (ex_clip.check_train_chunks, ex_clip.solution_train_chunks)
-IDS = [check.__name__ for check, _ in CHECKS]
 
 
-@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
-def test_exercise_check_statuses(check, solution, capsys):
-    assert_each_status(check, solution, capsys)
-
-
-@pytest.mark.parametrize("check,solution", CHECKS, ids=IDS)
-def test_exercise_checks_never_raise(check, solution, capsys):
-    assert_never_raises(check)
+test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)
 
 
 def test_common_mistakes_are_caught(capsys):

@@ -3,7 +3,7 @@ exercise checks and their diagnoses."""
 
 import numpy as np
 import pytest
-from exercise_support import assert_each_status, assert_never_raises
+from exercise_support import assert_three_hint_levels, exercise_check_tests
 
 from rnnlib.demos import attention as demo
 from rnnlib.exercises import attention as ex
@@ -94,16 +94,7 @@ CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_check_statuses(check, solution, capsys):
-    assert_each_status(check, solution, capsys)
-
-
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_checks_never_raise(check, solution, capsys):
-    assert_never_raises(check)
-
-
+test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)
 @pytest.mark.parametrize(
     "slip, words",
     [
@@ -155,10 +146,7 @@ def test_correct_but_different_answers_pass(capsys):
 
 
 def test_every_exercise_has_three_hint_levels():
-    for name in ("check_dot_attention", "check_masked_softmax"):
-        assert len(ex.HINTS[name]) == 3 and all(level.strip() for level in ex.HINTS[name])
-
-
+    assert_three_hint_levels(ex, ("check_dot_attention", "check_masked_softmax"))
 def test_padded_steps_counts_each_batch_at_its_longest():
     lengths = [5, 1, 4, 2]
     assert demo.padded_steps(lengths, batch_size=2) == (2 * 5 + 2 * 4, 12)

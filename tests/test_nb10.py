@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from exercise_support import assert_each_status, assert_never_raises
+from exercise_support import assert_three_hint_levels, exercise_check_tests
 
 from rnnlib.demos import attention as seq2seq
 from rnnlib.demos import decoding as demo
@@ -87,16 +87,7 @@ CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_check_statuses(check, solution, capsys):
-    assert_each_status(check, solution, capsys)
-
-
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_checks_never_raise(check, solution, capsys):
-    assert_never_raises(check)
-
-
+test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)
 @pytest.mark.parametrize(
     "check, slip, words",
     [
@@ -139,5 +130,4 @@ def test_correct_but_different_answers_pass():
 
 
 def test_every_exercise_has_three_hint_levels():
-    for name in ("check_greedy_decode", "check_beam_step"):
-        assert len(ex.HINTS[name]) == 3 and all(level.strip() for level in ex.HINTS[name])
+    assert_three_hint_levels(ex, ("check_greedy_decode", "check_beam_step"))

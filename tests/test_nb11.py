@@ -3,7 +3,7 @@ the widget and the exercise checks."""
 
 import numpy as np
 import pytest
-from exercise_support import assert_each_status, assert_never_raises
+from exercise_support import assert_three_hint_levels, exercise_check_tests
 
 from rnnlib.data import CharVocab
 from rnnlib.demos import inside
@@ -126,16 +126,7 @@ CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_check_statuses(check, solution, capsys):
-    assert_each_status(check, solution, capsys)
-
-
-@pytest.mark.parametrize("check, solution", CHECKS, ids=lambda c: getattr(c, "__name__", ""))
-def test_exercise_checks_never_raise(check, solution, capsys):
-    assert_never_raises(check)
-
-
+test_check_statuses, test_checks_never_raise = exercise_check_tests(CHECKS)
 @pytest.mark.parametrize(
     "check, slip, words",
     [
@@ -166,5 +157,4 @@ def test_correct_but_different_answers_pass():
 
 
 def test_every_exercise_has_three_hint_levels():
-    for name in ("check_best_unit", "check_connectivity_ratio"):
-        assert len(ex.HINTS[name]) == 3 and all(level.strip() for level in ex.HINTS[name])
+    assert_three_hint_levels(ex, ("check_best_unit", "check_connectivity_ratio"))
