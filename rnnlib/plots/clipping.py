@@ -367,26 +367,10 @@ def training_figure(raw_run, clipped_run, loss_cap=1e3, norm_cap=1e4):
         (raw_run, RAW, "no clipping"),
         (clipped_run, CLIPPED, f"clipped at ‖∇L‖ ≤ {mu:g}"),
     ):
-        ax.plot(
-            steps,
-            run["losses"],
-            color=style["color"],
-            linestyle=style["linestyle"],
-            marker=style["marker"],
-            markevery=25,
-            markersize=4,
-            label=label,
-        )
-        ax2.plot(
-            steps,
-            run["norms"],
-            color=style["color"],
-            linestyle=style["linestyle"],
-            marker=style["marker"],
-            markevery=25,
-            markersize=4,
-            label=label,
-        )
+        line = dict(color=style["color"], linestyle=style["linestyle"],
+                    marker=style["marker"], markevery=25, markersize=4, label=label)
+        ax.plot(steps, run["losses"], **line)
+        ax2.plot(steps, run["norms"], **line)
     _capped_log_axis(
         ax, [raw_run["losses"], clipped_run["losses"], [raw_run["baseline"]]], loss_cap
     )
