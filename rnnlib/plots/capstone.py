@@ -1,0 +1,141 @@
+"""Figures for notebook 12 (the capstone).
+
+Each function returns ``(fig, alt)`` for :func:`rnnlib.plots.show`; the numbers come from
+:class:`rnnlib.demos.capstone.Results`. :class:`RunBrowserFigure` is the run browser's figure:
+built once, its lines and bars move.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..demos import capstone as cap
+from ..demos.memory import SOLVED_FRACTION
+from .memory import CELL_STYLE, _plain_log_labels
+from .style import COLORS, MARKERS, PALETTE, new_figure
+
+#: one colour, line style and marker per configuration (06's styles; the biased LSTM purple)
+CONFIG_STYLE = {**CELL_STYLE, "LSTM+fb": {"color": COLORS[4], "linestyle": "-.",
+                                          "marker": MARKERS[3]}}
+CONFIG_LABEL = {"RNN": "vanilla RNN (tanh)", "LSTM": "LSTM", "GRU": "GRU",
+                "LSTM+fb": f"LSTM, forget bias {cap.FORGET_BIAS:g}"}
+#: within one configuration's panel, the seeds differ in line style and marker
+SEED_STYLE = [{"linestyle": "-", "marker": "o"}, {"linestyle": "--", "marker": "s"},
+              {"linestyle": ":", "marker": "^"}, {"linestyle": "-.", "marker": "D"}]
+LOSS_LABEL = "held-out cross-entropy\non the recall steps (nats)"
+
+
+def _reference_lines(ax, with_labels=True):
+    ax.axhline(cap.BASELINE, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (6, 3)),
+               label=f"baseline (no memory) ln {cap.N_SYMBOLS} = {cap.BASELINE:.3f}"
+               if with_labels else None)
+    ax.axhline(SOLVED_FRACTION * cap.BASELINE, color=PALETTE["black"], linewidth=0.8,
+               linestyle=":", label=f"solved: below {SOLVED_FRACTION:g} x baseline"
+               if with_labels else None)
+
+
+def curves_figure(results, T=cap.T_CAPSTONE):
+    """One panel per configuration: the held-out loss of each seed's run against the training
+    step (log scale), with the no-memory baseline and the "solved" line."""
+    names, seeds = results.names, results.seeds
+    fig, axes = new_figure(len(names), width=12.5, height=3.9, sharey=True)
+    axes = np.atleast_1d(axes)
+    low = min(min(c) for c in results.curves.values())
+    for ax, name in zip(axes, names, strict=True):
+        color = CONFIG_STYLE[name]["color"]
+        for k, seed in enumerate(seeds):
+            st = SEED_STYLE[k % len(SEED_STYLE)]
+            ax.semilogy(results.steps(name, seed), results.curves[(name, seed)], color=color,
+                        linestyle=st["linestyle"], marker=st["marker"], markevery=3,
+                        markersize=4, label=f"seed {seed}")
+        _reference_lines(ax, with_labels=name == names[0])
+        ax.set_title(f"{CONFIG_LABEL[name]}\nsolved in {results.count(name)} of {len(seeds)}",
+                     fontsize=10)
+        ax.set_xlabel("training step")
+        ax.set_ylim(max(low / 2, 1e-4), 3.0)
+        _plain_log_labels(ax)
+    axes[0].set_ylabel(LOSS_LABEL)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
+    fig.suptitle(f"Copy task, T = {T} ({cap.LENGTH} symbols to recall after "
+                 f"{cap.delay_for(T)} blanks): every run, held-out loss during training")
+    alt = (f"{len(names)} panels, one per configuration ({', '.join(names)}), each with "
+           f"{len(seeds)} curves, one per seed: the held-out loss against training step on a "
+           "log scale, with a dashed line at the baseline ln 4 and a dotted line at the "
+           "'solved' level.")
+    return fig, alt
+
+
+def accuracy_words(accuracy) -> str:
+    """Recall accuracies in words that do not depend on the last digits of a trained run:
+    "almost always right" (>= 95 %), "near chance" (<= 35 %) or "sometimes right"."""
+    worst, best = float(np.min(accuracy)), float(np.max(accuracy))
+    if worst >= 0.95:
+        return "almost always right"
+    if best <= 0.35:
+        return "near chance"
+    return "sometimes right"
+
+
+class RunBrowserFigure:
+    """The run browser's figure: left, every run's held-out curve (thin) with the chosen run
+    drawn thick; right, the chosen run's recall accuracy at each recall position. Built once;
+    a frame moves the lines and the bars."""
+
+    def __init__(self, results):
+        self.results = results
+        fig, (left, right) = new_figure(2, width=10.0, height=3.7, layout="none",
+                                        gridspec_kw={"width_ratios": (2.3, 1.0)})
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.86, wspace=0.32)
+        self.others = {}
+        for name in results.names:
+            st = CONFIG_STYLE[name]
+            for seed in results.seeds:
+                (line,) = left.semilogy(results.steps(name, seed), results.curves[(name, seed)],
+                                        color=st["color"], linestyle=st["linestyle"],
+                                        linewidth=0.9, alpha=0.45)
+                self.others[(name, seed)] = line
+        (self.chosen,) = left.semilogy([], [], linewidth=3.0, markersize=6, markevery=2)
+        _reference_lines(left)
+        left.set(xlabel="training step", ylabel=LOSS_LABEL)
+        low = min(min(c) for c in results.curves.values())
+        left.set_ylim(max(low / 2, 1e-4), 3.0)
+        _plain_log_labels(left)
+        self.legend_anchor = left
+        positions = np.arange(1, cap.LENGTH + 1)
+        self.bars = right.bar(positions, np.zeros(cap.LENGTH), width=0.6,
+                              color=PALETTE["skyblue"], edgecolor=PALETTE["black"],
+                              hatch="//")
+        right.axhline(1 / cap.N_SYMBOLS, color=PALETTE["black"], linewidth=1.2,
+                      linestyle=(0, (6, 3)), label=f"chance 1/{cap.N_SYMBOLS}")
+        right.set(xlabel="recall position (symbol k)", ylabel="recalled right (fraction)",
+                  ylim=(0, 1.18), xticks=positions, xlim=(0.4, cap.LENGTH + 0.6),
+                  yticks=np.linspace(0, 1, 6))
+        right.legend(loc="upper left", fontsize=8.5)
+        self.bar_labels = [right.text(p, 0.0, "", ha="center", va="bottom", fontsize=9)
+                           for p in positions]
+        self.fig, self.left, self.right = fig, left, right
+
+    def draw(self, result, **values):
+        name, seed = result["name"], result["seed"]
+        st = CONFIG_STYLE[name]
+        for key, line in self.others.items():
+            line.set_visible(key != (name, seed))
+        self.chosen.set_data(result["steps"], result["curve"])
+        self.chosen.set(color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
+                        label=f"{CONFIG_LABEL[name]}, seed {seed}")
+        self.left.legend(handles=[self.chosen] + self.left.lines[-2:], loc="lower left",
+                         fontsize=8.5)
+        self.left.set_title(f"{CONFIG_LABEL[name]}, seed {seed}: {result['verdict']}",
+                            fontsize=10.5)
+        for bar, text, acc in zip(self.bars, self.bar_labels, result["accuracy"], strict=True):
+            bar.set_height(acc)
+            text.set_position((bar.get_x() + bar.get_width() / 2, acc + 0.02))
+            text.set_text(f"{acc:.0%}")
+        self.right.set_title("held-out sequences, at the end", fontsize=10.5)
+        alt = (f"Left: the held-out loss of all {len(self.others)} runs against training step "
+               f"(thin), with {CONFIG_LABEL[name]}, seed {seed} drawn thick; it ends "
+               f"{result['verdict']}. Right: bars for the fraction of held-out sequences whose "
+               f"symbol it recalls right at each of the {cap.LENGTH} recall positions "
+               f"({accuracy_words(result['accuracy'])}), against a dashed line at chance.")
+        return self.fig, alt
