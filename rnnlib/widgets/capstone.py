@@ -1,7 +1,7 @@
 """The run browser of notebook 12: pick a configuration and a seed, see that run.
 
 ``run_browser_widget(results)`` shows every run's held-out curve with the chosen one drawn
-thick, and the chosen run's recall accuracy at each recall position (from
+thick, and the chosen run's recall accuracy for each symbol (from
 :func:`rnnlib.demos.capstone.recall_accuracy`, measured once after training and kept in
 ``results.accuracy``). A frame only moves lines and bars: nothing is trained or recomputed.
 Tests call :func:`compute` and :func:`readout`, or set a control's ``.value`` and read
@@ -14,6 +14,9 @@ import ipywidgets as W
 
 from ..plots.capstone import CONFIG_LABEL, RunBrowserFigure, accuracy_words
 from ._base import LiveFigure
+
+VERDICT_WORDS = {"solved": "below the 'solved' line", "below the baseline": "below the baseline",
+                 "at the baseline": "at the baseline"}
 
 
 def compute(results, name, seed):
@@ -28,9 +31,9 @@ def compute(results, name, seed):
 def readout(result, **values):
     """One line of HTML: the run's verdict and, in words, how often it recalls the symbols.
     (Verdicts, not digits: the static copy of this line is saved with the notebook.)"""
-    return (f"<b>{CONFIG_LABEL[result['name']]}, seed {result['seed']}</b>: held-out loss at "
-            f"the end {result['verdict']}; on the held-out sequences it recalls the symbols "
-            f"{accuracy_words(result['accuracy'])}.")
+    return (f"<b>{CONFIG_LABEL[result['name']]}, seed {result['seed']}</b>: the held-out loss "
+            f"at the end is {VERDICT_WORDS[result['verdict']]}; its recalls of the held-out "
+            f"symbols are {accuracy_words(result['accuracy'])}.")
 
 
 def run_browser_widget(results, name="GRU", seed=None) -> LiveFigure:
