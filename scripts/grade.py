@@ -338,9 +338,14 @@ def make_student_package(dest, source=ROOT, say=print):
 
 def _hide_solutions(text):
     """Replace the body of each top-level ``solution_*`` function that nothing else in the
-    module calls; return (new text, names kept)."""
+    module uses (a use inside another solution does not count: that one is hidden too); return
+    (new text, names kept). The course keeps none: a solution that a check used as its
+    reference would be kept, and tests/test_grade.py fails on it."""
     tree = ast.parse(text)
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    solutions = [node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name.startswith("solution_")]
+    inside = {id(n) for node in solutions for n in ast.walk(node)}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in inside}
     lines = text.splitlines(keepends=True)
     kept, edits = [], []
     for node in tree.body:

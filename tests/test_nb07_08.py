@@ -661,14 +661,14 @@ def test_check_draw_index_catches_a_u_on_a_boundary(capsys):
     assert loop.status == "wrong" and "side='right'" in loop.message
     assert "greedy" in ex8.check_draw_index(lambda p, u: int(np.argmax(p))).message
 
-    def by_loop(p, u):                                     # correct, written another way
-        total = 0.0
-        for i, pi in enumerate(p):
-            total += pi
-            if total > u:
-                return i
-        return len(p) - 1
-    assert ex8.check_draw_index(by_loop).passed
+    def by_while(p, u):                                    # correct, written another way
+        i, total = 0, p[0]
+        while total <= u and i < len(p) - 1:
+            i += 1
+            total += p[i]
+        return i
+    assert ex8.check_draw_index(by_while).passed
+    assert ex8.check_draw_index(lambda p, u: min(int((np.cumsum(p) <= u).sum()), len(p) - 1)).passed
     assert ex8.check_draw_index(lambda p, u: int(np.argmax(np.cumsum(p) > u))).passed
     # with u = 0 and p_0 = 0, side='left' draws the index of probability zero
     assert np.searchsorted(np.cumsum([0.0, 0.5, 0.5]), 0.0) == 0
