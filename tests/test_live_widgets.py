@@ -228,6 +228,73 @@ def test_a_widget_without_a_fast_path_still_draws_frames():
                           decode(figure_png(draw(compute(0.5, 2), a=0.5, p=2)[0])))
 
 
+# -- frames drawn ahead --------------------------------------------------------------------------
+
+def _warm_in_loop(live, during=None):
+    """Show ``live`` as a kernel would (first frame, then warming on the loop), run the loop
+    until the warming is done; ``during(live)`` is called after the first frame drawn ahead."""
+    async def run():
+        live.update()
+        live._start_warming()
+        called = False
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if during is not None and not called and live.warmed:
+                during(live)
+                called = True
+            if not live._warm_queue and not live._pending:
+                break
+    run_in_loop(run)
+
+
+def test_structures_are_drawn_ahead_in_idle_time_and_nothing_is_sent():
+    from rnnlib.widgets.unfolding import UNFOLD_T_MAX, unfolding_widget
+    live = unfolding_widget()
+    shown = []
+    live.image.observe(lambda ch: shown.append(ch["new"]), names="value")
+    _warm_in_loop(live)
+    assert live.warmed == UNFOLD_T_MAX and live.frames == 1 and len(shown) == 1
+    plots = live.updater.plots
+    assert len(plots) == UNFOLD_T_MAX                  # one figure per number of steps, built
+    builds = {key: plot.builds for key, plot in plots.items()}
+    for T in range(1, UNFOLD_T_MAX + 1):                # a drag over T now builds nothing
+        live.controls["T"].value = T
+    assert {key: plot.builds for key, plot in live.updater.plots.items()} == builds
+    assert_shows_complete_figure(live)
+
+
+def assert_shows_complete_figure(live):
+    """The frame shown is the complete figure for the controls' values (see BLIT_TOLERANCE)."""
+    values = live.current_values()
+    fig, _alt = live.draw(live.compute(**values), **values)
+    shown, full = decode(live.image.value), decode(figure_png(fig))
+    assert differing(shown, full, legend_boxes(fig)) < BLIT_TOLERANCE
+
+
+def test_a_change_during_warming_is_drawn_first_and_last_frame_is_its_own():
+    from rnnlib.widgets.unfolding import unfolding_widget
+    live = unfolding_widget()
+
+    def move(live):
+        live.controls["w"].value = 1.2
+        live.controls["T"].value = 3
+
+    _warm_in_loop(live, during=move)
+    assert live.frames == 2 and live._values["T"] == 3 and live._values["w"] == 1.2
+    assert live.warmed == len(live._warm)               # warming went on after the change
+    assert_shows_complete_figure(live)
+
+
+def test_outside_a_kernel_nothing_is_drawn_ahead():
+    from rnnlib.widgets.unfolding import unfolding_widget
+    live = unfolding_widget()
+    live.update()
+    live._start_warming()                               # no running loop: nothing scheduled
+    assert live.warmed == 0 and not live._warm_queue
+    live.prepare()                                      # unless asked for (benchmarks)
+    assert live.warmed == len(live._warm) == len(live.updater.plots)
+
+
 # -- frames ------------------------------------------------------------------------------------
 
 def test_encode_png_round_trips_and_rejects_bad_arrays():

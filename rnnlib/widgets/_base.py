@@ -66,6 +66,12 @@ class LiveFigure:
             ``draw``.
         coalesce: draw "latest wins" inside a running kernel (see the module's docstring);
             False draws every change at once.
+        warm: optional list of ``{control: value}`` settings whose frames are drawn ahead,
+            one at a time in the kernel's idle moments after the widget is shown (the other
+            controls at their values then), and not sent: for an ``update`` that keeps a figure
+            per structure (:class:`rnnlib.plots.live.PerStructure`), so that the first drag over
+            a slider that changes the structure (the number of steps drawn) finds its figures
+            built. A control change always goes first.
 
     Attributes:
         result: the last value ``compute`` returned; ``values``: the controls' values it used
@@ -77,7 +83,7 @@ class LiveFigure:
     """
 
     def __init__(self, controls, compute, draw, readout=None, height="400px", title=None,
-                 update=None, coalesce=True):
+                 update=None, coalesce=True, warm=None):
         self.controls = dict(controls)
         self.compute, self.draw, self.readout_fn = compute, draw, readout
         self.updater = update
@@ -92,7 +98,9 @@ class LiveFigure:
                                        self.plot, self.alt_text, self.readout])
         self.seconds = None
         self.alt = None
-        self.changes = self.frames = 0
+        self.changes = self.frames = self.warmed = 0
+        self._warm = [dict(w) for w in (warm or ())]
+        self._warm_queue = []
         self.error = None
         self._pending = False
         self._scheduled = False
@@ -188,6 +196,45 @@ class LiveFigure:
             from IPython.display import HTML
             display(HTML(self.readout_fn(result, **values)))
 
+    # -- frames drawn ahead -------------------------------------------------------------------
+    #: seconds between two frames drawn ahead (the kernel stays free for messages in between)
+    WARM_GAP_S = 0.02
+
+    def _start_warming(self):
+        loop = _running_loop()
+        if loop is None or not self._warm or not hasattr(self.updater, "frame_rgba"):
+            return
+        self._warm_queue = list(self._warm)
+        loop.call_later(0.2, self._warm_step)
+
+    def _warm_step(self):
+        loop = _running_loop()
+        if loop is None or not self._warm_queue:
+            return
+        if self._pending or self._scheduled:           # a real change is waiting: it goes first
+            loop.call_later(0.1, self._warm_step)
+            return
+        try:
+            self._draw_ahead(self._warm_queue.pop(0))
+        except Exception:                              # drawn ahead only: the real frame will
+            self._warm_queue = []                      # show any error when it is asked for
+            return
+        loop.call_later(self.WARM_GAP_S, self._warm_step)
+
+    def _draw_ahead(self, setting):
+        values = {**self.current_values(), **setting}
+        with self._lock:
+            self.updater.frame_rgba(self.compute(**values), **values)
+        self.warmed += 1
+
+    def prepare(self):
+        """Draw every frame of ``warm`` now, at once (what a kernel does in its idle moments
+        after the widget is shown; for benchmarks and tests)."""
+        if hasattr(self.updater, "frame_rgba"):
+            for setting in self._warm:
+                self._draw_ahead(setting)
+
     def _ipython_display_(self):
         self.update()
         display(self.widget)
+        self._start_warming()
