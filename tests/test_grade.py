@@ -108,6 +108,7 @@ def graded(tmp_path_factory):
         mp.setattr(course, "setup", lambda venv: sys.executable)
         mp.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))  # restored after
         mp.delenv("MPLBACKEND", raising=False)
+        mp.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         mp.chdir(folder.parent)              # relative paths mean the teacher's folder
         rc = course.main(["grade", folder.name, "--out", "grades", "--timeout", "120",
                           "--cell-timeout", "5", "--check-time-limit", "1"])
@@ -348,6 +349,7 @@ def test_course_py_lists_grade_and_hands_its_arguments_on(monkeypatch, tmp_path)
                         calls.append((cmd, cwd)) or 0)
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     monkeypatch.chdir(tmp_path)
     assert course.main(["grade", "subs", "--out", "g", "--timeout", "30"]) == 0
     assert course.main(["grade", "--student-package", "dest", "--", "--cell-timeout", "9"]) == 0
