@@ -114,7 +114,11 @@ def test_outside_a_running_loop_every_change_is_drawn_at_once():
     live.controls["a"].value = 2.0
     assert live.frames == 2 and live.changes == 1
     assert live.image.value != first and live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert live.readout.value == "a = 2.00" and live.alt == "The curve y = 2.00 x^1."
+    assert live.readout_html == "a = 2.00" and live.alt == "The curve y = 2.00 x^1."
+    # one HTML widget under the plot: the readout, then the alt text for screen readers only
+    visible, hidden = live.readout.value.split("<span", 1)
+    assert visible == "a = 2.00" and "Figure: The curve y = 2.00 x^1.</span>" in hidden
+    assert "clip:rect(0,0,0,0)" in hidden
 
 
 def test_a_burst_of_values_is_drawn_once_with_the_newest():
@@ -135,7 +139,7 @@ def test_a_burst_of_values_is_drawn_once_with_the_newest():
     assert live.frames == 2                             # the first frame and one for the burst
     assert live._values == {"a": 2.5, "p": 1}
     assert len(shown) == 1 and shown[-1] == expected_frame(2.5, 1)
-    assert live.readout.value == "a = 2.50"
+    assert live.readout_html == "a = 2.50"
 
 
 def test_a_slow_drag_draws_every_value_and_ends_on_the_last():
@@ -200,9 +204,9 @@ def test_an_error_in_a_deferred_frame_is_shown_in_the_readout():
 
     run_in_loop(drag)
     assert isinstance(live.error, ValueError)
-    assert "a too large for this demo" in live.readout.value
+    assert "a too large for this demo" in live.readout_html
     live.controls["a"].value = 1.0                      # and the widget recovers
-    assert live.error is None and live.readout.value == "a = 1.00"
+    assert live.error is None and live.readout_html == "a = 1.00"
 
 
 def test_coalesce_false_draws_every_change_even_in_a_loop():

@@ -476,14 +476,14 @@ def test_sampling_widget_follows_its_controls(corpus, tiny_models, sampler):
     lstm = tiny_models["lstm"]
     assert r["sample"] == lm.sample(lstm, corpus.vocab, "The river ", 50, 1.0, seed=3)
     assert np.allclose(r["probs"], r["reference"])
-    assert html.escape(r["sample"][:20]) in sampler.readout.value
+    assert html.escape(r["sample"][:20]) in sampler.readout_html
 
 
 def test_sampling_widget_drops_unknown_characters(sampler):
     sampler.controls["prime"].value = "Zoë said"
     r = sampler.result
     assert r["prime"] == "o said" and r["dropped"] == ["Z", "ë"]     # no Z in the corpus
-    assert "Not in the vocabulary" in sampler.readout.value
+    assert "Not in the vocabulary" in sampler.readout_html
     sampler.controls["prime"].value = "€€"
     assert sampler.result["prime"] == "\n"
 

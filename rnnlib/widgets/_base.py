@@ -78,8 +78,10 @@ class LiveFigure:
         (reading either first draws a pending change); seconds: how long the last frame took
         (compute + draw + encode); changes, frames: how many control changes arrived and how
         many frames were drawn (frames < changes when values were skipped); image: the
-        ``ipywidgets.Image`` showing the frames; alt: the alt text of the frame shown, also in
-        ``alt_text``, a line only screen readers see.
+        ``ipywidgets.Image`` showing the frames; alt: the alt text of the frame shown;
+        readout: the ``ipywidgets.HTML`` under the plot, holding the readout line
+        (``readout_html``) and the alt text in a part only screen readers read (one message per
+        frame for both: every widget changed is a message of its own).
     """
 
     def __init__(self, controls, compute, draw, readout=None, height="400px", title=None,
@@ -91,11 +93,11 @@ class LiveFigure:
         self.image = W.Image(format="png")
         self.plot = W.Box([self.image], layout=W.Layout(height=height, overflow="hidden"))
         self.readout = W.HTML()
-        self.alt_text = W.HTML()
+        self.readout_html = ""
         header = [W.HTML(f"<b>{title}</b>")] if title else []
         self.widget = W.VBox(header + [W.HBox(list(self.controls.values()),
                                               layout=W.Layout(flex_flow="row wrap")),
-                                       self.plot, self.alt_text, self.readout])
+                                       self.plot, self.readout])
         self.seconds = None
         self.alt = None
         self.changes = self.frames = self.warmed = 0
@@ -143,8 +145,9 @@ class LiveFigure:
             self.flush()
         except Exception as err:  # a callback of the event loop: show the error, do not lose it
             self.error = err
-            self.readout.value = (f"<pre style='color:#D55E00;white-space:pre-wrap'>"
-                                  f"{html.escape(traceback.format_exc(limit=-3))}</pre>")
+            self.readout_html = (f"<pre style='color:#D55E00;white-space:pre-wrap'>"
+                                 f"{html.escape(traceback.format_exc(limit=-3))}</pre>")
+            self.readout.value = self.readout_html
 
     def flush(self):
         """Draw the pending change, if any (the controls' values now)."""
@@ -175,11 +178,11 @@ class LiveFigure:
         self.alt = alt
         self.image.value = png
         # The Image widget has no alt attribute (and its tooltip breaks the view in ipywidgets
-        # 8.1): the alt text goes into a visually hidden line that screen readers read.
-        self.alt_text.value = (f"<span style='{_SCREEN_READER_ONLY}'>Figure: "
-                               f"{html.escape(alt)}</span>")
-        if self.readout_fn is not None:
-            self.readout.value = self.readout_fn(result, **values)
+        # 8.1): the alt text goes into a visually hidden part of the readout, which screen
+        # readers read (one widget, so one message, for both).
+        self.readout_html = self.readout_fn(result, **values) if self.readout_fn else ""
+        self.readout.value = (f"{self.readout_html}<span style='{_SCREEN_READER_ONLY}'>"
+                              f"Figure: {html.escape(alt)}</span>")
         self.frames += 1
         self.error = None
         self.seconds = time.perf_counter() - start
