@@ -7,6 +7,10 @@
     python3 course.py doctor   # check that the environment fits the course, in plain words
     python3 course.py measure  # benchmark: time every notebook and widget callback (a table)
     python3 course.py site     # build the static site of the course (offline)
+    python3 course.py grade SUBMISSIONS   # teachers: run every student's notebooks, write
+                               # SUBMISSIONS-grades/grades.csv and grades.md (student x exercise)
+    python3 course.py grade --student-package DEST   # a copy of the course without the
+                               # reference solutions, to give to students
 
 Set-up means: create the virtual environment if it is missing (or repair it when an earlier
 set-up was interrupted), and run `pip install -e .[dev]` in it whenever pyproject.toml changed
@@ -24,6 +28,10 @@ Options:
     -- ARGS           hand ARGS on to pytest (test), jupyter lab (lab), scripts/measure_course.py
                       (measure) or scripts/build_site.py (site); for test, paths among ARGS
                       (relative to this folder) replace the default tests and notebooks
+
+grade hands everything after it on to scripts/grade.py (no -- needed): the folder of
+submissions, --out DIR, --timeout S (per notebook), --cell-timeout S, --check-time-limit S,
+--student-package DEST; `python3 course.py grade -- --help` lists them.
 """
 
 import argparse
@@ -408,6 +416,14 @@ def check_output_folder(chosen, default_name, what):
         )
 
 
+def grade(py, extra):
+    """scripts/grade.py with the course's Python, run from the caller's folder (so that relative
+    paths of submissions and --out mean what the teacher typed)."""
+    say("grading: each submitted notebook runs in a fresh kernel with a time limit")
+    return run([py, os.path.join(ROOT, "scripts", "grade.py"), *extra], check=False,
+               cwd=os.getcwd())
+
+
 def measure(py, extra, chosen=None):
     check_output_folder(chosen, "artifacts", "The folder for the timing table")
     say("benchmark: timing every notebook and widget callback (a table for the record, not a test)")
@@ -676,14 +692,18 @@ def main(argv):
     parser = argparse.ArgumentParser(
         description="Set up and run the RNN course.",
         epilog="Arguments after -- go to pytest (test), jupyter lab (lab), "
-        "the benchmark script (measure) or the site builder (site).",
+        "the benchmark script (measure) or the site builder (site). "
+        "grade FOLDER [--out DIR] [--timeout S] [--student-package DEST] ...: every argument "
+        "after grade goes to scripts/grade.py (python3 course.py grade -- --help).",
     )
     parser.add_argument(
         "command",
-        choices=["lab", "test", "measure", "site", "setup", "doctor"],
+        choices=["lab", "test", "measure", "site", "setup", "doctor", "grade"],
         help="lab: open JupyterLab; test: run all tests; doctor: check the environment; "
         "measure: time the notebooks and widgets (a benchmark); site: build the "
-        "static site; setup: only set up",
+        "static site; setup: only set up; grade: teachers: run students' notebooks "
+        "and write a table of every exercise's status (or, with --student-package DEST, "
+        "copy the course without the reference solutions)",
     )
     parser.add_argument(
         "--venv",
@@ -704,7 +724,9 @@ def main(argv):
         help="doctor: check the environment of this Python (default: the course's "
         "environment if it exists, else the Python running this script)",
     )
-    args = parser.parse_args(argv)
+    args, passed_on = parser.parse_known_args(argv)
+    if passed_on and args.command != "grade":
+        parser.error("unrecognized arguments: " + " ".join(passed_on))
     venv = os.path.abspath(os.path.expanduser(args.venv))
     chosen = artifacts_dir(args)
     if chosen:
@@ -734,6 +756,8 @@ def main(argv):
             return measure(py, extra, chosen)
         if args.command == "site":
             return site(py, extra, chosen)
+        if args.command == "grade":
+            return grade(py, passed_on + extra)
         return 0
     except SetupError as e:
         say(f"stopped: {e}")

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Time the frames of every slider of every course widget, in this process (no browser).
 
-    .venv/bin/python benchmarks/bench_widgets.py [--steps 15] [--json artifacts/bench_widgets.json]
+    .venv/bin/python benchmarks/bench_widgets.py [--steps 40] [--json artifacts/bench_widgets.json]
 
-A drag is imitated: each slider is moved through ``--steps`` values spread over its range (its
-other controls at their defaults), and every frame is timed in three parts: ``compute`` (rnnlib's
-numbers), ``draw`` (the figure updated and rendered by Agg, by blitting where the widget has a
-LivePlot) and ``encode`` (the PNG). The median wall-clock time and the median CPU time of this
-thread per frame are printed as a Markdown table, with the load average: on a shared machine
-the wall-clock times grow with the load, the CPU times much less. What the browser adds (the
-message to the kernel and back, decoding and painting) is measured by tests/test_browser.py.
+A drag is imitated: each slider is moved through its stops in order, or ``--steps`` of them
+evenly spaced when it has more (its other controls at their defaults), and every frame is timed
+in three parts: ``compute`` (rnnlib's numbers), ``draw`` (the figure updated and rendered by
+Agg, by blitting where the widget has a LivePlot) and ``encode`` (the PNG). The median wall-
+clock time and the median CPU time of this thread per frame are printed as a Markdown table,
+with the load average: on a shared machine the wall-clock times grow with the load, the CPU
+times much less. What the browser adds (the message to the kernel and back, decoding and
+painting) is measured by tests/test_browser.py.
+
+A widget that draws frames ahead (``LiveFigure(warm=...)``: 01's and 07's figures per number
+of steps) is timed after it has done so, as a kernel does in its idle moments after showing it.
 
 Notebook 08's sampler needs trained models; it is timed here with untrained models of the
 notebook's size (sampling costs the same). Notebook 06's training widget has no sliders.
@@ -57,17 +61,23 @@ def _sampler():
 
 
 def slider_values(control, steps):
-    """``steps`` values of a slider, spread over its range as a drag passes them."""
+    """The values a steady drag over the whole slider passes, in order: every stop of the
+    slider, or ``steps`` of them evenly spaced when it has more (a drag at a real speed skips
+    stops too). No value repeats: a value that does not change sends no change, so it costs
+    no frame in a real drag either."""
     if hasattr(control, "options") and not hasattr(control, "min"):      # SelectionSlider
-        opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        idx = [round(k * (len(opts) - 1) / (steps - 1)) for k in range(steps)]
-        return [opts[i] for i in idx]
-    lo, hi = control.min, control.max
-    vals = [lo + (hi - lo) * k / (steps - 1) for k in range(steps)]
-    if isinstance(control.value, int):
-        return [int(round(v)) for v in vals]
-    step = getattr(control, "step", None) or 0.01
-    return [round(round(v / step) * step, 10) for v in vals]
+        stops = [o[1] if isinstance(o, tuple) else o for o in control.options]
+    else:
+        lo, hi = control.min, control.max
+        step = getattr(control, "step", None) or 0.01
+        n = int(round((hi - lo) / step)) + 1
+        stops = [lo + k * step for k in range(n)]
+        stops = ([int(round(v)) for v in stops] if isinstance(control.value, int)
+                 else [round(v, 10) for v in stops])
+    if len(stops) > steps:
+        idx = sorted({round(k * (len(stops) - 1) / (steps - 1)) for k in range(steps)})
+        stops = [stops[i] for i in idx]
+    return stops
 
 
 def is_slider(control) -> bool:
@@ -103,7 +113,7 @@ def time_slider(live, name, values):
     return rows
 
 
-def run(steps=15):
+def run(steps=40):
     from rnnlib.plots import use_course_style
     use_course_style()
     results = []
@@ -111,11 +121,12 @@ def run(steps=15):
         with contextlib.redirect_stdout(io.StringIO()):
             live = factory()
             live.update()                                     # warm-up: build, fonts, caches
+            live.prepare()            # the frames a kernel draws ahead after showing the widget
         for cname, control in live.controls.items():
             if not is_slider(control) or control.disabled:
                 continue
             values = slider_values(control, steps)
-            time_slider(live, cname, values[:3])              # warm-up of this slider
+            time_slider(live, cname, values[:1])              # warm-up of this slider
             load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
             rows = time_slider(live, cname, values)
             med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
@@ -139,7 +150,7 @@ def markdown(results) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--json", default=str(ROOT / "artifacts" / "bench_widgets.json"))
     args = parser.parse_args(argv)
     results = run(args.steps)

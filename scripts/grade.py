@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/grade.py SUBMISSIONS [--out DIR] [--timeout 300] [--cell-timeout 60]
     .venv/bin/python scripts/grade.py --student-package DEST
+    python3 course.py grade SUBMISSIONS [options]     (the same, set-up included)
 
 SUBMISSIONS holds one folder per student with their notebooks (``alice/02_bptt.ipynb``), or
 loose notebooks whose names contain the student and the notebook (``alice_02_bptt.ipynb``); a
@@ -27,15 +28,17 @@ The exercises a notebook should contain are read from the course's own copy in n
 saved outputs list every check as "⏳ ... not attempted yet"). Predictions ("predict, then run")
 get columns too; they do not count towards the number passed.
 
-Hidden solutions. The checks compare with rnnlib and private ``_reference_*`` functions; the
-``solution_*`` functions only serve students who ask for them. ``--student-package DEST`` copies
-the course (without .git, virtual environments and outputs of this script) into the new folder
-DEST and replaces the body of every ``solution_*`` function in ``rnnlib/exercises/`` with a line
-that says the solutions are not part of this copy, keeping its signature and docstring. A
-solution that a check itself uses as its reference is kept and listed, so that the teacher knows
-which ones remain visible. Give students DEST (e.g. as a repository of its own); grade with the
-full course. Verdicts can be faked by a student who prints "✅ ..." lines or writes to the log:
-this is a tool for feedback and bookkeeping, not for exams.
+Hidden solutions. The checks compare with rnnlib and with private ``_reference_*`` functions
+written another way; the ``solution_*`` functions only serve students who ask for them
+(``hint(check, 4)``, ``solution(...)``). ``--student-package DEST`` copies the course (without
+.git, virtual environments and outputs of this script) into the new folder DEST and replaces the
+body of every ``solution_*`` function in ``rnnlib/exercises/`` with a line that says the
+solutions are not part of this copy, keeping its signature and docstring. Every check works in
+that copy as in the course (a solution that a check used as its reference would be kept and
+named, and tests/test_grade.py fails then). Give students DEST (e.g. as a repository of its own);
+grade with the full course. This hides the answers from a casual look, not from a determined
+student: the references the checks run are in DEST's rnnlib, and verdicts can be faked by
+printing "✅ ..." lines or writing to the log. A tool for feedback and bookkeeping, not for exams.
 
 Standard library plus nbformat/nbclient (installed with the course).
 """
@@ -315,7 +318,8 @@ SKIP = {".git", ".venv", "venv", "site", "artifacts", "__pycache__", ".pytest_ca
 
 def make_student_package(dest, source=ROOT, say=print):
     """Copy the course to the new folder ``dest`` with every ``solution_*`` body in
-    rnnlib/exercises replaced by a stub. Returns {module: [solutions kept, used by a check]}."""
+    rnnlib/exercises replaced by a stub. Returns {module: [solutions kept, used by a check]}
+    (empty for the course as it is)."""
     dest = pathlib.Path(dest).resolve()
     if dest.exists():
         raise OutputError(f"{dest} exists: give a new folder (nothing is ever overwritten).")
@@ -331,16 +335,22 @@ def make_student_package(dest, source=ROOT, say=print):
             module.write_text(new, encoding="utf-8")
         if keep:
             kept[module.name] = keep
-            say(f"{module.name}: kept {', '.join(keep)} (a check uses it as its reference)")
+            say(f"{module.name}: kept {', '.join(keep)}: a check uses it as its reference "
+                "(give that check a _reference_* of its own)")
     (dest / MARK).write_text("student package made by scripts/grade.py\n", encoding="utf-8")
     return kept
 
 
 def _hide_solutions(text):
     """Replace the body of each top-level ``solution_*`` function that nothing else in the
-    module calls; return (new text, names kept)."""
+    module uses (a use inside another solution does not count: that one is hidden too); return
+    (new text, names kept). The course keeps none: a solution that a check used as its
+    reference would be kept, and tests/test_grade.py fails on it."""
     tree = ast.parse(text)
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    solutions = [node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name.startswith("solution_")]
+    inside = {id(n) for node in solutions for n in ast.walk(node)}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in inside}
     lines = text.splitlines(keepends=True)
     kept, edits = [], []
     for node in tree.body:

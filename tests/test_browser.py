@@ -141,6 +141,13 @@ def test_readout_numbers_are_parsed():
     assert not dataclasses.replace(step, after=1.6).moved_the_right_way()
 
 
+def test_drawn_share_counts_at_most_one_frame_per_value():
+    row = {"drag_values": 20, "drag_frames": 9, "frames_after_release": 3}
+    assert drawn_share(row) == 0.5  # the frames after the release count as the final one
+    assert drawn_share({**row, "drag_frames": 40}) == 1.0
+    assert np.isnan(drawn_share({**row, "drag_values": 0}))
+
+
 def test_same_picture_tells_a_stale_frame_from_a_redrawn_one():
     from rnnlib.plots.live import encode_png
 
@@ -285,6 +292,15 @@ def measure_liveness(meter, i, j):
     return row, found
 
 
+def drawn_share(row):
+    """The share of the values a drag passed that got a frame of their own (the frames during
+    the drag and the final one after it, at most one per value): 100 % means the picture
+    followed the hand through every stop, whatever the slider's number of stops."""
+    values = row["drag_values"]
+    frames = row["drag_frames"] + min(1, row["frames_after_release"])
+    return min(1.0, frames / values) if values else float("nan")
+
+
 def write_liveness(stem, rows, artifacts):
     """artifacts/browser/<notebook>-liveness.json, and artifacts/liveness.md gathering every
     notebook measured so far (one row per slider)."""
@@ -292,8 +308,8 @@ def write_liveness(stem, rows, artifacts):
     (folder / f"{stem}-liveness.json").write_text(json.dumps(rows, indent=1))
     lines = [
         "| notebook | widget | slider | key step, median (ms) | frames/s while dragging "
-        "| values passed | release to final frame (ms) | load |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| values passed | values drawn | release to final frame (ms) | load |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for f in sorted(folder.glob("*-liveness.json")):
         name = f.stem[: -len("-liveness")]
@@ -301,14 +317,14 @@ def write_liveness(stem, rows, artifacts):
             if r.get("picture_independent"):
                 lines.append(
                     f"| {name} | {r['widget']} | {r['slider']} | (picture "
-                    f"unchanged) | | {r['drag_values']} | | {r['load']} |"
+                    f"unchanged) | | {r['drag_values']} | | | {r['load']} |"
                 )
                 continue
             med = r["key_step_median_ms"]
             lines.append(
                 f"| {name} | {r['widget']} | {r['slider']} | "
                 f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} | "
-                f"{r['settle_ms']:.0f} | {r['load']} |"
+                f"{drawn_share(r):.0%} | {r['settle_ms']:.0f} | {r['load']} |"
             )
     (artifacts / "liveness.md").write_text("\n".join(lines) + "\n")
 

@@ -1,5 +1,6 @@
-"""scripts/grade.py on sample submissions made here: right, wrong, runaway and crashing copies
-of notebook 02, plus the student package without the reference solutions.
+"""``python3 course.py grade`` (scripts/grade.py) on sample submissions made here: right, wrong,
+runaway and crashing copies of notebook 02 and a student whose notebook is missing; plus the
+student package without the reference solutions, in which every check must still work.
 
 Each submission keeps 02's imports (without the figures'), its prediction and its exercise cells
 (a student may delete the rest), so that a kernel run takes seconds."""
@@ -7,8 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
+import importlib.util
 import inspect
+import json
+import os
 import pathlib
+import pkgutil
 import subprocess
 import sys
 import textwrap
@@ -20,7 +26,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import grade  # noqa: E402
 
+import rnnlib.exercises  # noqa: E402
 from rnnlib.exercises import bptt as ex_bptt  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+course = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(course)
 
 NB02 = ROOT / "notebooks" / "02_bptt.ipynb"
 EXERCISES = ["step_backward", "bptt", "truncated_reach"]
@@ -74,6 +85,9 @@ RUNAWAY = dict(RIGHT, bptt="def bptt(dhs, x, h0, hs, W_xh, W_hh):\n    while Tru
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """The samples graded through ``course.py grade`` (its set-up replaced by this environment's
+    Python: scripts/grade.py runs for real, in a child process); the table read back from
+    grades.csv."""
     folder = tmp_path_factory.mktemp("submissions")
     samples = {
         "ann": _submission(RIGHT, prediction='"zero"'),
@@ -85,10 +99,22 @@ def graded(tmp_path_factory):
     for student, nb in samples.items():
         (folder / student).mkdir()
         nbformat.write(nb, folder / student / "02_bptt.ipynb")
+    (folder / "eve").mkdir()                 # handed in something else: 02 is missing
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my notes")]),
+                   folder / "eve" / "notes.ipynb")
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.ipynb")}
     out = folder.parent / "grades"
-    table = grade.grade(folder, out, timeout=120, cell_timeout=5, check_time_limit=1,
-                        say=lambda *a: None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(course, "setup", lambda venv: sys.executable)
+        mp.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))  # restored after
+        mp.delenv("MPLBACKEND", raising=False)
+        mp.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        mp.chdir(folder.parent)              # relative paths mean the teacher's folder
+        rc = course.main(["grade", folder.name, "--out", "grades", "--timeout", "120",
+                          "--cell-timeout", "5", "--check-time-limit", "1"])
+    assert rc == 0
+    with open(out / "grades.csv", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
     return folder, out, table, before
 
 
@@ -108,7 +134,7 @@ def test_right_answers_pass_everything(graded):
         row = _row(table, student)
         assert row["02 run"] == "ran"
         assert [row[f"02 {n}"] for n in EXERCISES] == ["passed"] * 3
-        assert row["passed"] == row["exercises"] == 3
+        assert row["passed"] == row["exercises"] == "3"
         prediction = next(k for k in row if "prediction ·" in k)
         assert row[prediction] == "passed"
 
@@ -117,7 +143,7 @@ def test_wrong_answers_get_their_status(graded):
     row = _row(graded[2], "ben")
     assert row["02 step_backward"] == "wrong" and row["02 bptt"] == "wrong"
     assert row["02 truncated_reach"] == "not attempted"
-    assert row["passed"] == 0
+    assert row["passed"] == "0"
     assert row[next(k for k in row if "prediction ·" in k)] == "wrong"
 
 
@@ -134,14 +160,19 @@ def test_a_crashing_kernel_keeps_the_verdicts_reached_so_far(graded):
     assert [row[f"02 {n}"] for n in EXERCISES] == ["passed", "missing", "missing"]
 
 
+def test_a_missing_notebook_is_marked_missing(graded):
+    row = _row(graded[2], "eve")
+    assert [row[f"02 {n}"] for n in EXERCISES] == ["missing"] * 3
+    assert row["passed"] == "0" and row["02 run"] == ""
+
+
 def test_tables_are_written_and_submissions_untouched(graded):
-    folder, out, table, before = graded
-    with open(out / "grades.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    assert [r["student"] for r in rows] == ["ann", "ben", "cat", "dan"]
+    folder, out, rows, before = graded
+    assert [r["student"] for r in rows] == ["ann", "ben", "cat", "dan", "eve"]
     assert rows[1]["02 bptt"] == "wrong"
     md = (out / "grades.md").read_text(encoding="utf-8")
     assert md.count("\n") == 2 + len(rows) and "| ann | 3 | 3 |" in md and "❌ wrong" in md
+    assert "| eve | 0 | 3 |" in md and "— missing" in md
     assert (out / "executed" / "ann__02_bptt.ipynb").exists()
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.ipynb")}
     assert after == before
@@ -189,29 +220,148 @@ def test_unknown_notebooks_are_reported_not_run(tmp_path):
     assert table == [{"student": "zed", "passed": 0, "exercises": 0}]
 
 
-def test_the_student_package_hides_the_solutions_and_keeps_the_checks(tmp_path):
+# ---------------------------------------------------------------------------------------------
+# Hidden solutions: no check may need a solution_*
+
+
+def _exercise_modules():
+    return [m.name for m in pkgutil.iter_modules(rnnlib.exercises.__path__)
+            if not m.name.startswith("_")]
+
+
+def _check_solution_pairs():
+    """(check_x, solution_x) of every exercise module (a solution without a check of the same
+    name, e.g. one that only shows how, is left out)."""
+    pairs = []
+    for name in _exercise_modules():
+        module = importlib.import_module(f"rnnlib.exercises.{name}")
+        for attr in sorted(vars(module)):
+            if attr.startswith("solution_") and hasattr(module, "check_" + attr[9:]):
+                pairs.append(pytest.param(getattr(module, "check_" + attr[len("solution_"):]),
+                                          getattr(module, attr), id=f"{name}.{attr}"))
+    return pairs
+
+
+@pytest.mark.parametrize("check, solution", _check_solution_pairs())
+def test_every_solution_passes_its_check(check, solution, capsys):
+    assert check(solution).passed, capsys.readouterr().out
+
+
+def test_no_check_uses_a_solution_as_its_reference():
+    """A check that compares with a ``solution_*`` would keep that solution in the student
+    package: each check needs a ``_reference_*`` of its own (rnnlib, or another formulation)."""
+    for module in sorted((ROOT / "rnnlib" / "exercises").glob("*.py")):
+        _, kept = grade._hide_solutions(module.read_text(encoding="utf-8"))
+        assert kept == [], f"{module.name}: {kept} used by a check, so it cannot be hidden"
+
+
+def test_a_solution_used_outside_the_solutions_is_kept_and_named():
+    text = textwrap.dedent("""\
+        def solution_a(x):
+            \"\"\"Doubles x.\"\"\"
+            return 2 * x
+
+        def solution_b(x):
+            return solution_a(x) + 1     # one solution using another: both hidden
+
+        def check_a(fn):
+            return fn(1) == REFERENCE(1)
+    """)
+    new, kept = grade._hide_solutions(text)
+    assert kept == [] and new.count(grade.HIDDEN) == 2 and "2 * x" not in new
+    assert '"""Doubles x."""' in new                         # the docstring stays
+    new, kept = grade._hide_solutions(text.replace("REFERENCE", "solution_a"))
+    assert kept == ["solution_a"] and "2 * x" in new and new.count(grade.HIDDEN) == 1
+
+
+# Run inside the student package: every check gets the course's own solution, recreated from
+# the full course's source in the stripped module's namespace (so the check cannot reach the
+# original), and must pass; every stripped solution_* must raise NotImplementedError.
+_IN_PACKAGE = textwrap.dedent("""
+    import ast, contextlib, importlib, inspect, io, json, pathlib, sys
+    course = pathlib.Path(sys.argv[1])
+    import rnnlib
+    here = pathlib.Path.cwd().resolve()
+    assert pathlib.Path(rnnlib.__file__).resolve().is_relative_to(here), rnnlib.__file__
+    report = {}
+    for path in sorted((course / "rnnlib" / "exercises").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module = importlib.import_module("rnnlib.exercises." + path.stem)
+        text = path.read_text(encoding="utf-8")
+        space = dict(vars(module))
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("solution_"):
+                exec(ast.get_source_segment(text, node), space)
+        for name in sorted(n for n in vars(module) if n.startswith("solution_")):
+            stub = getattr(module, name)
+            try:
+                stub(*[None] * len(inspect.signature(stub).parameters))
+                hidden = False
+            except NotImplementedError as err:
+                hidden = "not part of this copy" in str(err)
+            check = getattr(module, "check_" + name[len("solution_"):], None)
+            if check is None:
+                report[path.stem + "." + name] = [hidden, True, "no check of this name"]
+                continue
+            with contextlib.redirect_stdout(io.StringIO()) as printed:
+                passed = bool(check(space[name]).passed)
+            report[path.stem + "." + name] = [hidden, passed, printed.getvalue()[-300:]]
+    print(json.dumps(report))
+""")
+
+
+def test_the_student_package_hides_every_solution_and_keeps_every_check(tmp_path):
     dest = tmp_path / "student-course"
     kept = grade.make_student_package(dest, say=lambda *a: None)
-    for module in ("unfolding.py", "bptt.py"):
-        text = (dest / "rnnlib" / "exercises" / module).read_text(encoding="utf-8")
-        assert module not in kept                                   # nothing of 00-02 leaks
-        assert text.count(grade.HIDDEN) == text.count("\ndef solution_")
-        assert "dW_xh += da.T @ x[t]" not in text
+    assert kept == {}
+    for module in (dest / "rnnlib" / "exercises").glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert text.count(grade.HIDDEN) == text.count("\ndef solution_"), module.name
+    text = (dest / "rnnlib" / "exercises" / "bptt.py").read_text(encoding="utf-8")
+    assert "dW_xh += da.T @ x[t]" not in text
     assert not (dest / ".git").exists() and (dest / "notebooks" / "02_bptt.ipynb").exists()
-    script = textwrap.dedent("""
-        import numpy as np
-        from rnnlib.exercises import bptt as ex, unfolding as eu, hint
-        reach = lambda T, k, i: np.isin(np.arange(1, T + 1), np.arange((i - 1) // k * k + 1, i + 1))
-        assert ex.check_truncated_reach(reach).passed
-        assert eu.check_count_parameters(lambda D, H, O: (D + H + 2) * H + (H + 1) * O).passed
-        assert eu.check_from_article(lambda U, W, V, b, c: {
-            "rnn.weight_ih": U, "rnn.weight_hh": W, "rnn.bias_ih": b, "rnn.bias_hh": 0 * b,
-            "out.weight": V, "out.bias": c}).passed
-        hint(ex.check_bptt, 4)
-    """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=dest, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(dest), "PATH": "/usr/bin:/bin"})
+    env = {"PYTHONPATH": str(dest), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", _IN_PACKAGE, str(ROOT)], cwd=dest,
+                          capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert grade.HIDDEN in done.stdout and "dW_xh +=" not in done.stdout
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = {f"{m}.{n}" for m in _exercise_modules()
+                for n in vars(importlib.import_module(f"rnnlib.exercises.{m}"))
+                if n.startswith("solution_")}
+    assert set(report) == expected and len(expected) >= 30
+    assert [k for k, (hidden, _, _) in report.items() if not hidden] == []
+    assert {k: out for k, (_, passed, out) in report.items() if not passed} == {}
+    hinted = subprocess.run([sys.executable, "-c", "from rnnlib.exercises import bptt as ex, "
+                             "hint\nhint(ex.check_bptt, 4)"], cwd=dest, capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert grade.HIDDEN in hinted.stdout and "dW_xh +=" not in hinted.stdout
     with pytest.raises(grade.OutputError):                     # never over an existing folder
         grade.make_student_package(dest, say=lambda *a: None)
+
+
+# ---------------------------------------------------------------------------------------------
+# course.py grade
+
+
+def test_course_py_lists_grade_and_hands_its_arguments_on(monkeypatch, tmp_path):
+    shown = subprocess.run([sys.executable, str(ROOT / "course.py"), "--help"],
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "grade" in shown.stdout
+    calls = []
+    monkeypatch.setattr(course, "setup", lambda venv: "the-venv-python")
+    monkeypatch.setattr(course, "run", lambda cmd, check=True, cwd=None:
+                        calls.append((cmd, cwd)) or 0)
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.chdir(tmp_path)
+    assert course.main(["grade", "subs", "--out", "g", "--timeout", "30"]) == 0
+    assert course.main(["grade", "--student-package", "dest", "--", "--cell-timeout", "9"]) == 0
+    script = str(ROOT / "scripts" / "grade.py")
+    assert calls == [
+        (["the-venv-python", script, "subs", "--out", "g", "--timeout", "30"], str(tmp_path)),
+        (["the-venv-python", script, "--student-package", "dest", "--cell-timeout", "9"],
+         str(tmp_path))]
+    with pytest.raises(SystemExit):                    # other commands still refuse strangers
+        course.main(["test", "--timeout", "30"])

@@ -114,7 +114,11 @@ def test_outside_a_running_loop_every_change_is_drawn_at_once():
     live.controls["a"].value = 2.0
     assert live.frames == 2 and live.changes == 1
     assert live.image.value != first and live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert live.readout.value == "a = 2.00" and live.alt == "The curve y = 2.00 x^1."
+    assert live.readout_html == "a = 2.00" and live.alt == "The curve y = 2.00 x^1."
+    # one HTML widget under the plot: the readout, then the alt text for screen readers only
+    visible, hidden = live.readout.value.split("<span", 1)
+    assert visible == "a = 2.00" and "Figure: The curve y = 2.00 x^1.</span>" in hidden
+    assert "clip:rect(0,0,0,0)" in hidden
 
 
 def test_a_burst_of_values_is_drawn_once_with_the_newest():
@@ -135,7 +139,7 @@ def test_a_burst_of_values_is_drawn_once_with_the_newest():
     assert live.frames == 2                             # the first frame and one for the burst
     assert live._values == {"a": 2.5, "p": 1}
     assert len(shown) == 1 and shown[-1] == expected_frame(2.5, 1)
-    assert live.readout.value == "a = 2.50"
+    assert live.readout_html == "a = 2.50"
 
 
 def test_a_slow_drag_draws_every_value_and_ends_on_the_last():
@@ -200,9 +204,9 @@ def test_an_error_in_a_deferred_frame_is_shown_in_the_readout():
 
     run_in_loop(drag)
     assert isinstance(live.error, ValueError)
-    assert "a too large for this demo" in live.readout.value
+    assert "a too large for this demo" in live.readout_html
     live.controls["a"].value = 1.0                      # and the widget recovers
-    assert live.error is None and live.readout.value == "a = 1.00"
+    assert live.error is None and live.readout_html == "a = 1.00"
 
 
 def test_coalesce_false_draws_every_change_even_in_a_loop():
@@ -226,6 +230,73 @@ def test_a_widget_without_a_fast_path_still_draws_frames():
     assert live.image.value != before and live.frames == 2
     assert np.array_equal(decode(live.image.value),
                           decode(figure_png(draw(compute(0.5, 2), a=0.5, p=2)[0])))
+
+
+# -- frames drawn ahead --------------------------------------------------------------------------
+
+def _warm_in_loop(live, during=None):
+    """Show ``live`` as a kernel would (first frame, then warming on the loop), run the loop
+    until the warming is done; ``during(live)`` is called after the first frame drawn ahead."""
+    async def run():
+        live.update()
+        live._start_warming()
+        called = False
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if during is not None and not called and live.warmed:
+                during(live)
+                called = True
+            if not live._warm_queue and not live._pending:
+                break
+    run_in_loop(run)
+
+
+def test_structures_are_drawn_ahead_in_idle_time_and_nothing_is_sent():
+    from rnnlib.widgets.unfolding import UNFOLD_T_MAX, unfolding_widget
+    live = unfolding_widget()
+    shown = []
+    live.image.observe(lambda ch: shown.append(ch["new"]), names="value")
+    _warm_in_loop(live)
+    assert live.warmed == UNFOLD_T_MAX and live.frames == 1 and len(shown) == 1
+    plots = live.updater.plots
+    assert len(plots) == UNFOLD_T_MAX                  # one figure per number of steps, built
+    builds = {key: plot.builds for key, plot in plots.items()}
+    for T in range(1, UNFOLD_T_MAX + 1):                # a drag over T now builds nothing
+        live.controls["T"].value = T
+    assert {key: plot.builds for key, plot in live.updater.plots.items()} == builds
+    assert_shows_complete_figure(live)
+
+
+def assert_shows_complete_figure(live):
+    """The frame shown is the complete figure for the controls' values (see BLIT_TOLERANCE)."""
+    values = live.current_values()
+    fig, _alt = live.draw(live.compute(**values), **values)
+    shown, full = decode(live.image.value), decode(figure_png(fig))
+    assert differing(shown, full, legend_boxes(fig)) < BLIT_TOLERANCE
+
+
+def test_a_change_during_warming_is_drawn_first_and_last_frame_is_its_own():
+    from rnnlib.widgets.unfolding import unfolding_widget
+    live = unfolding_widget()
+
+    def move(live):
+        live.controls["w"].value = 1.2
+        live.controls["T"].value = 3
+
+    _warm_in_loop(live, during=move)
+    assert live.frames == 2 and live._values["T"] == 3 and live._values["w"] == 1.2
+    assert live.warmed == len(live._warm)               # warming went on after the change
+    assert_shows_complete_figure(live)
+
+
+def test_outside_a_kernel_nothing_is_drawn_ahead():
+    from rnnlib.widgets.unfolding import unfolding_widget
+    live = unfolding_widget()
+    live.update()
+    live._start_warming()                               # no running loop: nothing scheduled
+    assert live.warmed == 0 and not live._warm_queue
+    live.prepare()                                      # unless asked for (benchmarks)
+    assert live.warmed == len(live._warm) == len(live.updater.plots)
 
 
 # -- frames ------------------------------------------------------------------------------------

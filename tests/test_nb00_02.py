@@ -312,7 +312,7 @@ def test_sharing_widget():
         live.controls["H"].value = 40
     assert live.result["now"]["params"] == rnnlib.ElmanNetwork(8, 40, 2, seed=0).num_params()
     assert np.all(live.result["curve"]["params"] == live.result["now"]["params"])
-    assert "150" in live.readout.value and f"{live.result['now']['params']:,}" in live.readout.value
+    assert "150" in live.readout_html and f"{live.result['now']['params']:,}" in live.readout_html
 
 
 def _scalar_layer(w, nonlinearity):
@@ -338,7 +338,7 @@ def test_unfolding_widget_effect_is_what_rnnlib_computes(T, w, f):
     direct = np.abs(layer.forward(nudged)[0] - layer.forward(x)[0]).ravel()
     assert r["effect"].shape == (T,) and close(r["effect"], direct)
     assert close(r["hs"], layer.forward(x)[0].ravel())
-    assert f"w = {w:.2f}" in live.readout.value
+    assert f"w = {w:.2f}" in live.readout_html
 
 
 def test_unfolding_widget_extreme_settings_do_not_warn():
@@ -401,7 +401,7 @@ def test_loss_placement_widget_truncation():
     _, g_f, _ = truncated_bptt(r["net"], dbptt.masked_mse, r["x"], masked, 10)
     expected = dbptt.relative_difference(g_k["rnn.weight_hh"], g_f["rnn.weight_hh"])
     assert r["grad_error"] == pytest.approx(expected, rel=1e-12) and r["grad_error"] > 0
-    assert "k = 3" in live.readout.value
+    assert "k = 3" in live.readout_html
 
 
 def test_loss_placement_widget_without_any_loss():

@@ -464,7 +464,7 @@ def test_gradient_decay_widget_numbers():
         live.controls["nonlinearity"].value = "tanh"
         expected = analysis.scalar_gradient_decay(0.9, 65, "tanh")[65]
         assert live.result["first64"] == pytest.approx(expected, rel=1e-12)
-        assert "steps back" in live.readout.value
+        assert "steps back" in live.readout_html
 
 
 def test_gradient_decay_widget_extremes_overflow_plainly_without_warnings():
@@ -476,9 +476,9 @@ def test_gradient_decay_widget_extremes_overflow_plainly_without_warnings():
         assert np.isinf(r["first32"]) and np.isfinite(r["first64"])
         assert r["first64"] == pytest.approx(2.0**200, rel=1e-12)
         assert r["overflow_steps_back"] == 128
-        assert "overflowed to inf" in live.readout.value
+        assert "overflowed to inf" in live.readout_html
         live.controls["w"].value = 0.5
-        assert live.result["first32"] == 0.0 and "underflow" in live.readout.value
+        assert live.result["first32"] == 0.0 and "underflow" in live.readout_html
         live.controls["T"].value = 1
         assert live.result["first64"] == pytest.approx(0.5)
         for f in ("relu", "tanh", "linear"):
@@ -506,19 +506,19 @@ def test_spectral_radius_widget_numbers():
         live.controls["input_scale"].value = 0.0
         assert np.all(np.isfinite(live.result["norms"]))
         assert (
-            "vanished" in live.readout.value
-            or "exploded" in live.readout.value
-            or "kept" in live.readout.value
+            "vanished" in live.readout_html
+            or "exploded" in live.readout_html
+            or "kept" in live.readout_html
         )
         # the two-unit network: a bias on unit 1 turns vanishing into exploding at rho = 0.73
         live.controls["network"].value = "pair"
         live.controls["rho"].value = 0.73
         live.controls["input_scale"].value = 0.0
         live.controls["bias"].value = 0.0
-        assert live.result["ratio"] < 1e-10 and "vanished" in live.readout.value
+        assert live.result["ratio"] < 1e-10 and "vanished" in live.readout_html
         live.controls["bias"].value = 5.0
-        assert live.result["ratio"] > 1e10 and "exploded" in live.readout.value
-        assert "1.27" in live.readout.value
+        assert live.result["ratio"] > 1e10 and "exploded" in live.readout_html
+        assert "1.27" in live.readout_html
         direct = dgrad.saturating_pair(0.73, 5.0, "tanh", 0.0, T=100)
         assert np.allclose(live.result["norms"], direct["norms"], rtol=1e-12)
         live.controls["input_scale"].value = 0.3
@@ -549,7 +549,7 @@ def test_cliff_widget_numbers():
         assert np.array_equal(c["points"], expected["points"])
         live.controls["max_norm"].value = wclip.THRESHOLDS[-1]
         live.controls["lr"].value = wclip.LEARNING_RATES[-1]
-        assert "No clipping" in live.readout.value
+        assert "No clipping" in live.readout_html
         live.controls["max_norm"].value = wclip.THRESHOLDS[0]
         live.controls["lr"].value = wclip.LEARNING_RATES[0]
         assert live.result["clipped"]["biggest_step"] <= 0.05 * 0.01 + 1e-12

@@ -164,8 +164,8 @@ def test_gate_widget_forget_slider_sets_the_gradient_50_steps_back():
     live.controls["f"].value = 0.95
     assert live.values["f"] == 0.95
     assert live.result["lstm_at_k"] == pytest.approx(0.95 ** 50, rel=1e-10)
-    assert "0.95<sup>50</sup>" in live.readout.value
-    assert f"{0.95 ** 50:.4g}" in live.readout.value
+    assert "0.95<sup>50</sup>" in live.readout_html
+    assert f"{0.95 ** 50:.4g}" in live.readout_html
 
 
 def test_gate_widget_update_slider_moves_the_gru_only():
@@ -304,7 +304,7 @@ def test_latch_figure_and_widget(latch_models):
     assert live.result[0]["gates"]["i"].argmax() == 9
     live.controls["cue"].value = 8                        # before the marker: the marker moves
     assert live.controls["marker"].value == 7 and live.result[0]["cue"] == 8
-    assert "within 0.1 of the target" in live.readout.value or "more than" in live.readout.value
+    assert "within 0.1 of the target" in live.readout_html or "more than" in live.readout_html
     text = wl.readout(live.result).replace("0.1", "")
     assert not re.search(r"\d\.\d", text)                   # verdicts, no trained digits
     with pytest.raises(ValueError):

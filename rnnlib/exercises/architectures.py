@@ -17,6 +17,7 @@ import numpy as np
 
 from ..composite import Bidirectional
 from ..layers import RNN
+from ..networks import EncoderDecoder, Linear
 from ._feedback import CheckResult, known_mistakes, run_check
 
 __all__ = [
@@ -101,6 +102,11 @@ def solution_decoder_inputs(y, n_out):
     return np.eye(n_out + 1)[prev]
 
 
+def _reference_decoder_inputs(y, n_out):
+    # rnnlib's encoder-decoder builds the same inputs (its sizes other than n_out do not matter)
+    return EncoderDecoder(1, n_out, 1, seed=0).decoder_inputs(y)
+
+
 def _decoder_cases():
     rng = np.random.default_rng(72)
     return [
@@ -141,7 +147,7 @@ def check_decoder_inputs(fn) -> CheckResult:
     return _check(
         "decoder_inputs",
         fn,
-        solution_decoder_inputs,
+        _reference_decoder_inputs,
         _decoder_cases(),
         known_mistakes(_DECODER_MISTAKES),
         output_names=["the array of decoder inputs"],
@@ -166,6 +172,17 @@ def solution_many_to_one_dhs(dy, W_hy, T):
     dhs = np.zeros((T, B, H))
     dhs[-1] = dy @ W_hy  # only h_T feeds the output
     return dhs
+
+
+def _reference_many_to_one_dhs(dy, W_hy, T):
+    # the output layer applied at every step, with a loss on the last output only: its
+    # backward pass gives dL/dh_t for all t at once
+    B, (O, H) = dy.shape[0], W_hy.shape
+    head = Linear(H, O).with_params({"weight": W_hy, "bias": np.zeros(O)})
+    _, cache = head.forward(np.zeros((T, B, H)))
+    dys = np.zeros((T, B, O))
+    dys[-1] = dy
+    return head.backward(dys, cache)[0]
 
 
 def _dhs_cases():
@@ -198,7 +215,7 @@ def check_many_to_one_dhs(fn) -> CheckResult:
     return _check(
         "many_to_one_dhs",
         fn,
-        solution_many_to_one_dhs,
+        _reference_many_to_one_dhs,
         _dhs_cases(),
         _diagnose_dhs,
         output_names=["dhs"],

@@ -8,9 +8,10 @@ r"""Exercises for notebook 04 (gradient clipping).
    carry the state, on a long sequence cut into chunks.
 
 Gradients are dicts ``{name: array}``, as rnnlib's ``backward`` returns them. Each check runs the
-learner's function on fresh inputs beside the reference ``solution_*``, prints what it found and
-never raises (see :func:`rnnlib.exercises.run_check`). A failed check prints the first of three
-hint levels in :data:`HINTS` (the idea, the formula, a skeleton of the code);
+learner's function on fresh inputs beside a reference written another way, with rnnlib's own
+functions (``_reference_*``), prints what it found and never raises (see
+:func:`rnnlib.exercises.run_check`). A failed check prints the first of three hint levels in
+:data:`HINTS` (the idea, the formula, a skeleton of the code);
 ``rnnlib.exercises.hint(check, level)`` prints the others, and level 4 the reference solution.
 """
 
@@ -23,7 +24,8 @@ import numpy as np
 from .. import _checks
 from ..losses import mse_loss
 from ..networks import ElmanNetwork
-from ..optim import SGD, clip_grad_norm
+from ..optim import SGD, clip_grad_norm, global_norm
+from ..tbptt import chunk_slices, truncated_bptt
 from ._feedback import CheckResult, known_mistakes, run_check
 
 __all__ = [
@@ -167,9 +169,15 @@ def solution_clip_global_norm(grads, max_norm):
     return {name: g * scale for name, g in grads.items()}
 
 
+def _reference_clip_global_norm(grads, max_norm):
+    # rnnlib's global norm, and the factor written as a min (no 1e-6 as in clip_grad_norm)
+    factor = min(1.0, max_norm / global_norm(grads))
+    return {name: factor * g for name, g in grads.items()}
+
+
 def check_clip_global_norm(clip_global_norm, quiet=False):
     """Check ``clip_global_norm(grads, max_norm) -> dict`` on four fresh gradients."""
-    return _dict_check("clip_global_norm", clip_global_norm, solution_clip_global_norm,
+    return _dict_check("clip_global_norm", clip_global_norm, _reference_clip_global_norm,
                        _clip_cases(), quiet=quiet)
 
 
@@ -183,6 +191,12 @@ def solution_gradient_cosine(g1, g2):
     a = np.concatenate([g1[k].ravel() for k in g1])
     b = np.concatenate([g2[k].ravel() for k in g1])                  # the same key order
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _reference_gradient_cosine(g1, g2):
+    # the cosine from the parts: the dot product and the squared norms are sums over the arrays
+    dot = sum(np.vdot(g1[k], g2[k]) for k in g1)
+    return float(dot / (global_norm(g1) * global_norm(g2)))
 
 
 def _cosine_cases():
@@ -201,7 +215,7 @@ def _cosine_cases():
 def check_gradient_cosine(gradient_cosine, quiet=False):
     """Check ``gradient_cosine(g1, g2) -> float`` on five pairs of gradients."""
     return run_check(
-        "gradient_cosine", gradient_cosine, solution_gradient_cosine, _cosine_cases(),
+        "gradient_cosine", gradient_cosine, _reference_gradient_cosine, _cosine_cases(),
         output_names=["cosine"], quiet=quiet, diagnose=known_mistakes([
             (lambda a, b: float(np.mean([a[k].ravel() @ b[k].ravel() / np.linalg.norm(a[k])
                                          / np.linalg.norm(b[k]) for k in a])),
@@ -223,9 +237,15 @@ def solution_clip_per_param(grads, max_norm):
     return out
 
 
+def _reference_clip_per_param(grads, max_norm):
+    # global-norm clipping of each parameter on its own, as a dict of one
+    return {name: _reference_clip_global_norm({name: g}, max_norm)[name]
+            for name, g in grads.items()}
+
+
 def check_clip_per_param(clip_per_param, quiet=False):
     """Check ``clip_per_param(grads, max_norm) -> dict`` on four fresh gradients."""
-    return _dict_check("clip_per_param", clip_per_param, solution_clip_per_param,
+    return _dict_check("clip_per_param", clip_per_param, _reference_clip_per_param,
                        _clip_cases(), quiet=quiet)
 
 
@@ -265,6 +285,22 @@ def solution_train_chunks(net, opt, x, y, k, max_norm, epochs):
             _, _, grads = net.backward(dys, cache)              # 3. backward, this chunk only
             clip_grad_norm(grads, max_norm)                     # 4. clip the gradient ...
             opt.step(grads)                                     # 5. ... then take the step
+            losses.append(loss)
+    return losses
+
+
+def _reference_train_chunks(net, opt, x, y, k, max_norm, epochs):
+    # rnnlib's truncated BPTT on one chunk at a time gives the chunk's loss, its gradient and the
+    # state to carry on; then clip and step
+    def loss_fn(ys, targets):
+        return mse_loss(ys, targets, reduction="mean")
+    losses = []
+    for _ in range(epochs):
+        state = None
+        for chunk in chunk_slices(len(x), k):
+            loss, grads, state = truncated_bptt(net, loss_fn, x[chunk], y[chunk], k, state)
+            clip_grad_norm(grads, max_norm)
+            opt.step(grads)
             losses.append(loss)
     return losses
 
@@ -346,7 +382,7 @@ def check_train_chunks(train_chunks, quiet=False):
         return lambda *case: training_case(fn, *case)
     learner = run(train_chunks) if callable(train_chunks) else train_chunks
     mistakes = [(run(variant), words) for variant, words in _TRAINING_MISTAKES]
-    result = run_check("train_chunks", learner, run(solution_train_chunks), TRAINING_CASES,
+    result = run_check("train_chunks", learner, run(_reference_train_chunks), TRAINING_CASES,
                        rtol=1e-10, atol=1e-12, output_names=["the losses", "the parameters"],
                        quiet=quiet, diagnose=known_mistakes(mistakes, rtol=1e-10, atol=1e-12),
                        hints=HINTS["check_train_chunks"], check="check_train_chunks")

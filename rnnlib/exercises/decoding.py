@@ -11,8 +11,11 @@ so that the loop itself is what you write.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
+from ..demos.decoding import greedy_decode as _course_greedy_decode
 from ._feedback import known_mistakes, run_check
 
 __all__ = [
@@ -87,6 +90,28 @@ def solution_greedy_decode(step, start_state, start_symbol, T):
     return np.array(out)
 
 
+class _ToyModel:
+    """A toy decoder ``step`` seen as the model that rnnlib.demos.decoding's searches read:
+    ``start_decoding`` and a batched ``decoder_step`` (one row per beam)."""
+
+    def __init__(self, step, start_state, start_symbol):
+        self.step, self.start = step, (start_state, start_symbol)
+
+    def start_decoding(self, x):
+        state, symbol = self.start
+        return np.zeros((1, 1, 1)), np.asarray(state)[None], np.array([symbol])   # no encoder
+
+    def decoder_step(self, enc_hs, state, prev):
+        rows = [self.step(s, p) for s, p in zip(state, prev)]
+        return np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), None
+
+
+def _reference_greedy_decode(step, start_state, start_symbol, T):
+    # the course's greedy decoder (a beam search of width 1) run on the toy decoder
+    model = _ToyModel(step, start_state, start_symbol)
+    return np.array(_course_greedy_decode(model, np.zeros((1, 1, 1)), T).ids)
+
+
 def _greedy_cases():
     cases = []
     for seed, T in [(1, 6), (2, 4), (3, 9), (4, 1)]:
@@ -131,7 +156,7 @@ def check_greedy_decode(fn):
     return run_check(
         "greedy_decode",
         fn,
-        solution_greedy_decode,
+        _reference_greedy_decode,
         _greedy_cases(),
         output_names=["ids"],
         diagnose=diagnose,
@@ -146,6 +171,16 @@ def solution_beam_step(scores, log_probs, width):
     order = np.argsort(-total, axis=None, kind="stable")[:width]
     parent, symbol = np.unravel_index(order, total.shape)
     return parent, symbol, total[parent, symbol]
+
+
+def _reference_beam_step(scores, log_probs, width):
+    # by brute force: every (parent, symbol) pair, sorted by its total (a stable sort keeps
+    # ties in the order parent by parent, symbol by symbol)
+    k, O = log_probs.shape
+    pairs = sorted(itertools.product(range(k), range(O)),
+                   key=lambda ps: -(scores[ps[0]] + log_probs[ps]))[:width]
+    parent, symbol = (np.array(column) for column in zip(*pairs))
+    return parent, symbol, np.array([scores[p] + log_probs[p, s] for p, s in pairs])
 
 
 def _beam_cases():
@@ -193,7 +228,7 @@ def check_beam_step(fn):
     return run_check(
         "beam_step",
         fn,
-        solution_beam_step,
+        _reference_beam_step,
         _beam_cases(),
         output_names=["parent", "symbol", "new_scores"],
         diagnose=diagnose,

@@ -6,8 +6,9 @@ r"""Exercises for notebook 03 (vanishing and exploding gradients).
    Pascanu et al.'s sufficient condition for vanishing gradients holds.
 3. :func:`check_first_overflow_step`: the step at which a float32 state first overflows.
 
-Each check runs the learner's function on fresh inputs beside the reference ``solution_*``
-function and prints what it found (see :func:`rnnlib.exercises.run_check`); it never raises.
+Each check runs the learner's function on fresh inputs beside a reference computed with rnnlib
+(``_reference_*``) and prints what it found (see :func:`rnnlib.exercises.run_check`); it never
+raises.
 A failed check prints the first of three hint levels in :data:`HINTS` (the idea, the formula,
 a skeleton of the code); ``rnnlib.exercises.hint(check, level)`` prints the others, and level 4
 the reference solution.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import cells
+from ..analysis import largest_singular_value, scalar_rnn, spectral_radius
 from ._feedback import known_mistakes, run_check
 
 __all__ = [
@@ -100,6 +103,17 @@ def solution_hidden_gradients(W_hh, hs, dL_dhT):
     return deltas
 
 
+def _reference_hidden_gradients(W_hh, hs, dL_dhT):
+    # rnnlib's backward step of a tanh RNN, step by step: the input and W_xh play no part in
+    # dh_prev, so zeros stand in for them in the cache rnn_step_forward would have made
+    T, H = hs.shape
+    deltas = [np.asarray(dL_dhT, dtype=np.float64)[None]]
+    for t in range(T - 1, 0, -1):
+        cache = (np.zeros((1, 1)), hs[t - 1][None], np.zeros((H, 1)), W_hh, hs[t][None], "tanh")
+        deltas.insert(0, cells.rnn_step_backward(deltas[0], cache)[1])
+    return np.concatenate(deltas)
+
+
 def _hidden_gradient_cases():
     from ..layers import RNN
     cases = []
@@ -136,7 +150,7 @@ _HIDDEN_MISTAKES = [
 def check_hidden_gradients(hidden_gradients, quiet=False):
     """Check ``hidden_gradients(W_hh, hs, dL_dhT) -> (T, H)`` on four fresh tanh RNNs."""
     return run_check(
-        "hidden_gradients", hidden_gradients, solution_hidden_gradients,
+        "hidden_gradients", hidden_gradients, _reference_hidden_gradients,
         _hidden_gradient_cases(), output_names=["deltas"], quiet=quiet,
         diagnose=known_mistakes(_HIDDEN_MISTAKES))
 
@@ -151,6 +165,11 @@ def solution_pascanu_diagnosis(W_hh, gamma):
     rho = np.max(np.abs(np.linalg.eigvals(W_hh)))      # largest |eigenvalue|
     sigma = np.linalg.norm(W_hh, 2)                    # largest singular value (not Frobenius)
     return rho, sigma, bool(sigma < 1.0 / gamma)
+
+
+def _reference_pascanu_diagnosis(W_hh, gamma):
+    sigma = largest_singular_value(W_hh)
+    return spectral_radius(W_hh), sigma, bool(sigma < 1.0 / gamma)
 
 
 def _diagnosis_cases():
@@ -184,7 +203,7 @@ _DIAGNOSIS_MISTAKES = [
 def check_pascanu_diagnosis(pascanu_diagnosis, quiet=False):
     """Check ``pascanu_diagnosis(W_hh, gamma) -> (rho, sigma_max, vanishing_guaranteed)``."""
     return run_check(
-        "pascanu_diagnosis", pascanu_diagnosis, solution_pascanu_diagnosis, _diagnosis_cases(),
+        "pascanu_diagnosis", pascanu_diagnosis, _reference_pascanu_diagnosis, _diagnosis_cases(),
         output_names=["spectral radius", "largest singular value", "vanishing guaranteed"],
         quiet=quiet, diagnose=known_mistakes(_DIAGNOSIS_MISTAKES))
 
@@ -206,11 +225,19 @@ def solution_first_overflow_step(w, T):
     return 0
 
 
+def _reference_first_overflow_step(w, T):
+    # rnnlib's one-unit linear RNN in float32, no input, h_0 = 1: its states are w h_{t-1}
+    layer = scalar_rnn(w, dtype=np.float32)
+    hs, _, _ = layer.forward(np.zeros((T, 1, 1), np.float32), np.ones((1, 1), np.float32))
+    overflowed = np.isinf(hs[:, 0, 0])
+    return int(np.argmax(overflowed)) + 1 if overflowed.any() else 0
+
+
 def check_first_overflow_step(first_overflow_step, quiet=False):
     """Check ``first_overflow_step(w, T) -> int`` for growing, shrinking and sign-flipping w."""
     cases = [(2.0, 200), (10.0, 60), (-3.0, 100), (1.5, 300), (0.9, 100), (3.0, 20)]
     return run_check(
-        "first_overflow_step", first_overflow_step, solution_first_overflow_step, cases,
+        "first_overflow_step", first_overflow_step, _reference_first_overflow_step, cases,
         output_names=["step"], quiet=quiet,
         diagnose=known_mistakes(_OVERFLOW_MISTAKES, rtol=0, atol=0))
 

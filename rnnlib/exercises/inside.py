@@ -60,6 +60,14 @@ def solution_best_unit(signal, feature):
     return best, r[best]
 
 
+def _reference_best_unit(signal, feature):
+    # numpy's correlation matrix of the units and the feature: its last row, without the
+    # feature's own 1
+    r = np.corrcoef(signal, feature, rowvar=False)[-1, :-1]
+    best = int(np.argmax(np.abs(r)))
+    return best, r[best]
+
+
 def _best_cases():
     """The first case tells a covariance ranking apart (a loud decoy), the second a signed
     argmax (the strongest unit goes against the feature)."""
@@ -120,7 +128,7 @@ def check_best_unit(fn):
     return run_check(
         "best_unit",
         fn,
-        solution_best_unit,
+        _reference_best_unit,
         _best_cases(),
         output_names=["unit", "r"],
         diagnose=diagnose,
@@ -131,6 +139,11 @@ def solution_connectivity_ratio(c, j):
     """How many times weaker the dependence on the input ``j`` steps back is than on the latest
     input: c[0] / c[j]."""
     return c[0] / c[j]
+
+
+def _reference_connectivity_ratio(c, j):
+    # the curve relative to the latest input (1 at distance 0), read at j and inverted
+    return 1.0 / (np.asarray(c, dtype=np.float64) / c[0])[j]
 
 
 def _ratio_cases():
@@ -159,7 +172,7 @@ def check_connectivity_ratio(fn):
     return run_check(
         "connectivity_ratio",
         fn,
-        solution_connectivity_ratio,
+        _reference_connectivity_ratio,
         _ratio_cases(),
         output_names=["ratio"],
         diagnose=diagnose,

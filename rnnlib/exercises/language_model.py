@@ -129,6 +129,11 @@ def solution_temperature_softmax(logits, tau):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _reference_temperature_softmax(logits, tau):
+    # the course's sampler's own distribution
+    return lm.temperature_probs(logits, tau)
+
+
 def _temperature_cases():
     rng = np.random.default_rng(80)
     return [
@@ -178,7 +183,7 @@ def check_temperature_softmax(fn) -> CheckResult:
     return _check(
         "temperature_softmax",
         fn,
-        solution_temperature_softmax,
+        _reference_temperature_softmax,
         _temperature_cases(),
         _diagnose_temperature,
         output_names=["probs"],
@@ -195,6 +200,17 @@ def solution_draw_index(probs, u):
     cdf = np.cumsum(probs)
     i = int(np.searchsorted(cdf, u, side="right"))
     return min(i, len(probs) - 1)  # guard against rounding: cdf[-1] may be 0.9999...
+
+
+def _reference_draw_index(probs, u):
+    # walk along the probabilities until their running total passes u (the same additions in
+    # the same order as np.cumsum); the last index if rounding leaves the total just below u
+    total = 0.0
+    for i, p in enumerate(probs):
+        total += p
+        if total > u:
+            return i
+    return len(probs) - 1
 
 
 def _draw_cases():
@@ -218,7 +234,7 @@ def _draw_cases():
 
 def _diagnose_draw(got, args):
     probs, u = args
-    ref = solution_draw_index(probs, u)
+    ref = _reference_draw_index(probs, u)
     try:
         g = int(got)
     except (TypeError, ValueError):
@@ -253,7 +269,7 @@ def check_draw_index(fn) -> CheckResult:
     return _check(
         "draw_index",
         fn,
-        solution_draw_index,
+        _reference_draw_index,
         _draw_cases(),
         _diagnose_draw,
         output_names=["the index"],
@@ -276,6 +292,11 @@ def solution_unigram_bits(train_ids, test_ids, V):
     return float(-np.mean(np.log2(p[test_ids])))
 
 
+def _reference_unigram_bits(train_ids, test_ids, V):
+    # the course's counting baseline, without context
+    return lm.baseline_bits(train_ids, test_ids, V, context=0)
+
+
 def _unigram_cases():
     rng = np.random.default_rng(81)
     skewed = np.array([0.5, 0.2, 0.15, 0.1, 0.05, 0.0])  # id 5 never occurs in training
@@ -296,11 +317,11 @@ def _unsmoothed(train, test, V):
 
 _UNIGRAM_MISTAKES = [
     (
-        lambda tr, te, V: solution_unigram_bits(tr, te, V) * math.log(2),
+        lambda tr, te, V: _reference_unigram_bits(tr, te, V) * math.log(2),
         "that is in nats: use log2 (or divide the natural log by ln 2) for bits.",
     ),
     (
-        lambda tr, te, V: solution_unigram_bits(tr, tr, V),
+        lambda tr, te, V: _reference_unigram_bits(tr, tr, V),
         "you scored the model on its own training text; score it on test_ids.",
     ),
     (
@@ -340,7 +361,7 @@ def check_unigram_bits(fn) -> CheckResult:
     return _check(
         "unigram_bits",
         fn,
-        solution_unigram_bits,
+        _reference_unigram_bits,
         _unigram_cases(),
         _diagnose_unigram,
         output_names=["bits per character"],
@@ -411,7 +432,7 @@ def _zero_state_each_step(model, vocab, prime, n, tau, seed):
     logits, _ = lm.read_context(model, vocab, prime)
     out = []
     for _ in range(n):
-        i = solution_draw_index(solution_temperature_softmax(logits, tau), rng.random())
+        i = _reference_draw_index(_reference_temperature_softmax(logits, tau), rng.random())
         out.append(i)
         logits, _ = lm.next_logits(model, i, None)
     return out
@@ -422,7 +443,7 @@ def _reseeded(model, vocab, prime, n, tau, seed):
     out = []
     for _ in range(n):
         u = np.random.default_rng(seed).random()
-        i = solution_draw_index(solution_temperature_softmax(logits, tau), u)
+        i = _reference_draw_index(_reference_temperature_softmax(logits, tau), u)
         out.append(i)
         logits, state = lm.next_logits(model, i, state)
     return out
@@ -432,7 +453,7 @@ def _not_fed_back(model, vocab, prime, n, tau, seed):
     rng = np.random.default_rng(seed)
     logits, _ = lm.read_context(model, vocab, prime)
     return [
-        solution_draw_index(solution_temperature_softmax(logits, tau), rng.random())
+        _reference_draw_index(_reference_temperature_softmax(logits, tau), rng.random())
         for _ in range(n)
     ]
 
@@ -475,8 +496,8 @@ _SAMPLE_MISTAKES = [
     (
         _sample_variant(
             _looped(
-                lambda z, tau, rng: solution_draw_index(
-                    solution_temperature_softmax(z, 1.0 / tau), rng.random()
+                lambda z, tau, rng: _reference_draw_index(
+                    _reference_temperature_softmax(z, 1.0 / tau), rng.random()
                 )
             )
         ),

@@ -66,18 +66,26 @@ class LiveFigure:
             ``draw``.
         coalesce: draw "latest wins" inside a running kernel (see the module's docstring);
             False draws every change at once.
+        warm: optional list of ``{control: value}`` settings whose frames are drawn ahead,
+            one at a time in the kernel's idle moments after the widget is shown (the other
+            controls at their values then), and not sent: for an ``update`` that keeps a figure
+            per structure (:class:`rnnlib.plots.live.PerStructure`), so that the first drag over
+            a slider that changes the structure (the number of steps drawn) finds its figures
+            built. A control change always goes first.
 
     Attributes:
         result: the last value ``compute`` returned; ``values``: the controls' values it used
         (reading either first draws a pending change); seconds: how long the last frame took
         (compute + draw + encode); changes, frames: how many control changes arrived and how
         many frames were drawn (frames < changes when values were skipped); image: the
-        ``ipywidgets.Image`` showing the frames; alt: the alt text of the frame shown, also in
-        ``alt_text``, a line only screen readers see.
+        ``ipywidgets.Image`` showing the frames; alt: the alt text of the frame shown;
+        readout: the ``ipywidgets.HTML`` under the plot, holding the readout line
+        (``readout_html``) and the alt text in a part only screen readers read (one message per
+        frame for both: every widget changed is a message of its own).
     """
 
     def __init__(self, controls, compute, draw, readout=None, height="400px", title=None,
-                 update=None, coalesce=True):
+                 update=None, coalesce=True, warm=None):
         self.controls = dict(controls)
         self.compute, self.draw, self.readout_fn = compute, draw, readout
         self.updater = update
@@ -85,14 +93,16 @@ class LiveFigure:
         self.image = W.Image(format="png")
         self.plot = W.Box([self.image], layout=W.Layout(height=height, overflow="hidden"))
         self.readout = W.HTML()
-        self.alt_text = W.HTML()
+        self.readout_html = ""
         header = [W.HTML(f"<b>{title}</b>")] if title else []
         self.widget = W.VBox(header + [W.HBox(list(self.controls.values()),
                                               layout=W.Layout(flex_flow="row wrap")),
-                                       self.plot, self.alt_text, self.readout])
+                                       self.plot, self.readout])
         self.seconds = None
         self.alt = None
-        self.changes = self.frames = 0
+        self.changes = self.frames = self.warmed = 0
+        self._warm = [dict(w) for w in (warm or ())]
+        self._warm_queue = []
         self.error = None
         self._pending = False
         self._scheduled = False
@@ -135,8 +145,9 @@ class LiveFigure:
             self.flush()
         except Exception as err:  # a callback of the event loop: show the error, do not lose it
             self.error = err
-            self.readout.value = (f"<pre style='color:#D55E00;white-space:pre-wrap'>"
-                                  f"{html.escape(traceback.format_exc(limit=-3))}</pre>")
+            self.readout_html = (f"<pre style='color:#D55E00;white-space:pre-wrap'>"
+                                 f"{html.escape(traceback.format_exc(limit=-3))}</pre>")
+            self.readout.value = self.readout_html
 
     def flush(self):
         """Draw the pending change, if any (the controls' values now)."""
@@ -167,11 +178,11 @@ class LiveFigure:
         self.alt = alt
         self.image.value = png
         # The Image widget has no alt attribute (and its tooltip breaks the view in ipywidgets
-        # 8.1): the alt text goes into a visually hidden line that screen readers read.
-        self.alt_text.value = (f"<span style='{_SCREEN_READER_ONLY}'>Figure: "
-                               f"{html.escape(alt)}</span>")
-        if self.readout_fn is not None:
-            self.readout.value = self.readout_fn(result, **values)
+        # 8.1): the alt text goes into a visually hidden part of the readout, which screen
+        # readers read (one widget, so one message, for both).
+        self.readout_html = self.readout_fn(result, **values) if self.readout_fn else ""
+        self.readout.value = (f"{self.readout_html}<span style='{_SCREEN_READER_ONLY}'>"
+                              f"Figure: {html.escape(alt)}</span>")
         self.frames += 1
         self.error = None
         self.seconds = time.perf_counter() - start
@@ -188,6 +199,45 @@ class LiveFigure:
             from IPython.display import HTML
             display(HTML(self.readout_fn(result, **values)))
 
+    # -- frames drawn ahead -------------------------------------------------------------------
+    #: seconds between two frames drawn ahead (the kernel stays free for messages in between)
+    WARM_GAP_S = 0.02
+
+    def _start_warming(self):
+        loop = _running_loop()
+        if loop is None or not self._warm or not hasattr(self.updater, "frame_rgba"):
+            return
+        self._warm_queue = list(self._warm)
+        loop.call_later(0.2, self._warm_step)
+
+    def _warm_step(self):
+        loop = _running_loop()
+        if loop is None or not self._warm_queue:
+            return
+        if self._pending or self._scheduled:           # a real change is waiting: it goes first
+            loop.call_later(0.1, self._warm_step)
+            return
+        try:
+            self._draw_ahead(self._warm_queue.pop(0))
+        except Exception:                              # drawn ahead only: the real frame will
+            self._warm_queue = []                      # show any error when it is asked for
+            return
+        loop.call_later(self.WARM_GAP_S, self._warm_step)
+
+    def _draw_ahead(self, setting):
+        values = {**self.current_values(), **setting}
+        with self._lock:
+            self.updater.frame_rgba(self.compute(**values), **values)
+        self.warmed += 1
+
+    def prepare(self):
+        """Draw every frame of ``warm`` now, at once (what a kernel does in its idle moments
+        after the widget is shown; for benchmarks and tests)."""
+        if hasattr(self.updater, "frame_rgba"):
+            for setting in self._warm:
+                self._draw_ahead(setting)
+
     def _ipython_display_(self):
         self.update()
         display(self.widget)
+        self._start_warming()

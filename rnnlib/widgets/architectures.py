@@ -78,4 +78,6 @@ def architecture_explorer(kind="many-to-one", cell="RNN", T_x=5, T_y=3, D=3, H=8
     grey_out()
     return LiveFigure(controls, explorer_compute, explorer_draw, explorer_readout,
                       height="330px", title="Architecture explorer",
-                      update=PerStructure(ArchitecturePlot, keep=16, keep_frames=64))
+                      update=PerStructure(ArchitecturePlot, keep=24, keep_frames=64),
+                      warm=[{name: t} for name in ("T_x", "T_y")
+                            for t in range(controls[name].min, controls[name].max + 1)])

@@ -74,4 +74,7 @@ def cliff_widget(max_norm=1.0, lr=0.2):
     }
     return LiveFigure(controls, cliff_compute, cliff_draw, cliff_readout, height="320px",
                       title="Gradient descent at a cliff, with and without clipping",
-                      update=plots.CliffPlot())
+                      update=plots.CliffPlot(),
+                      # the descent paths of every stop, computed (and kept) after it is shown
+                      warm=[{"max_norm": v} for v in THRESHOLDS]
+                      + [{"lr": v} for v in LEARNING_RATES])

@@ -101,4 +101,5 @@ def unfolding_widget(T=8, w=0.9, nonlinearity="tanh"):
     }
     return LiveFigure(controls, unfolding_compute, unfolding_draw, unfolding_readout,
                       height="470px", title="Unfold the loop: sequence length and recurrent weight",
-                      update=PerStructure(plots.UnfoldingPlot, keep=16))
+                      update=PerStructure(plots.UnfoldingPlot, keep=16),
+                      warm=[{"T": t} for t in range(1, UNFOLD_T_MAX + 1)])
