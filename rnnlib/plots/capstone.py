@@ -11,6 +11,7 @@ import numpy as np
 
 from ..demos import capstone as cap
 from ..demos.memory import SOLVED_FRACTION
+from .live import LivePlot
 from .memory import CELL_STYLE, _plain_log_labels
 from .memory import copy_example_figure as copy_example
 from .style import COLORS, MARKERS, PALETTE, new_figure
@@ -91,13 +92,18 @@ def accuracy_words(accuracy) -> str:
     return "better than chance for some symbols"
 
 
-class RunBrowserFigure:
+class RunBrowserFigure(LivePlot):
     """The run browser's figure: left, every run's held-out curve (thin) with the chosen run
-    drawn thick; right, the chosen run's recall accuracy for each symbol. Built once;
-    a frame moves the lines and the bars."""
+    drawn thick over them; right, the chosen run's recall accuracy for each symbol. Built
+    once; a frame moves only the thick line, the bars and the titles (blitted, see
+    :class:`rnnlib.plots.live.LivePlot`)."""
 
     def __init__(self, results):
+        super().__init__()
         self.results = results
+
+    def build(self, result, **values):
+        results = self.results
         fig, (left, right) = new_figure(2, width=10.0, height=3.7, layout="none",
                                         gridspec_kw={"width_ratios": (2.3, 1.0)})
         fig.subplots_adjust(left=0.11, right=0.98, bottom=0.16, top=0.88, wspace=0.3)
@@ -109,13 +115,15 @@ class RunBrowserFigure:
                                         color=st["color"], linestyle=st["linestyle"],
                                         linewidth=0.9, alpha=0.45)
                 self.others[(name, seed)] = line
-        (self.chosen,) = left.semilogy([], [], linewidth=3.0, markersize=6, markevery=2)
         _reference_lines(left)
         left.set(xlabel="training step", ylabel=LOSS_LABEL)
         low = min(min(c) for c in results.curves.values())
         left.set_ylim(max(low / 2, 1e-4), 3.0)
+        (self.chosen,) = left.semilogy([], [], linewidth=3.0, markersize=6, markevery=2,
+                                       zorder=3)
         _plain_log_labels(left)
-        self.legend_anchor = left
+        self.on_top(left.legend(handles=left.lines[-3:-1], loc="lower left", fontsize=8.5))
+        self.left_title = left.set_title(" ", fontsize=10.5)
         symbols = np.arange(cap.N_SYMBOLS)
         self.bars = right.bar(symbols, np.zeros(cap.N_SYMBOLS), width=0.6,
                               color=PALETTE["skyblue"], edgecolor=PALETTE["black"],
@@ -126,31 +134,27 @@ class RunBrowserFigure:
                   ylim=(0, 1.35), xticks=symbols, xlim=(-0.6, cap.N_SYMBOLS - 0.4),
                   yticks=np.linspace(0, 1, 6))
         right.legend(loc="upper center", fontsize=8.5)
+        right.set_title("recalls by symbol, at the end", fontsize=10.5)
         self.bar_labels = [right.text(p, 0.0, "", ha="center", va="bottom", fontsize=9)
                            for p in symbols]
-        self.fig, self.left, self.right = fig, left, right
+        self.moving(self.chosen, self.left_title, *self.bars, *self.bar_labels)
+        self.left, self.right = left, right
+        return fig
 
-    def draw(self, result, **values):
+    def update(self, result, **values):
         name, seed = result["name"], result["seed"]
         st = CONFIG_STYLE[name]
-        for key, line in self.others.items():
-            line.set_visible(key != (name, seed))
         self.chosen.set_data(result["steps"], result["curve"])
-        self.chosen.set(color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
-                        label=f"{CONFIG_LABEL[name]}, seed {seed}")
-        self.left.legend(handles=[self.chosen] + self.left.lines[-2:], loc="lower left",
-                         fontsize=8.5)
-        self.left.set_title(f"{CONFIG_LABEL[name]}, seed {seed}: {result['verdict']}",
-                            fontsize=10.5)
+        self.chosen.set(color=st["color"], linestyle=st["linestyle"], marker=st["marker"])
+        self.left_title.set_text(f"thick: {CONFIG_LABEL[name]}, seed {seed} "
+                                 f"({result['verdict']}); thin: every other run")
         for bar, text, acc in zip(self.bars, self.bar_labels, result["accuracy"], strict=True):
             seen = bool(np.isfinite(acc))
             bar.set_height(acc if seen else 0.0)
             text.set_position((bar.get_x() + bar.get_width() / 2, (acc if seen else 0) + 0.02))
             text.set_text(f"{acc:.0%}" if seen else "none")
-        self.right.set_title("recalls by symbol, at the end", fontsize=10.5)
-        alt = (f"Left: the held-out loss of all {len(self.others)} runs against training step "
-               f"(thin), with {CONFIG_LABEL[name]}, seed {seed} drawn thick; it ends "
-               f"{result['verdict']}. Right: one bar per symbol, the fraction of its held-out "
-               f"recalls that are right ({accuracy_words(result['accuracy'])}), against a "
-               "dashed line at chance.")
-        return self.fig, alt
+        return (f"Left: the held-out loss of all {len(self.others)} runs against training step "
+                f"(thin), with {CONFIG_LABEL[name]}, seed {seed} drawn thick; it ends "
+                f"{result['verdict']}. Right: one bar per symbol, the fraction of its held-out "
+                f"recalls that are right ({accuracy_words(result['accuracy'])}), against a "
+                "dashed line at chance.")

@@ -54,10 +54,6 @@ def run_browser_widget(results, name="GRU", seed=None) -> LiveFigure:
     def _compute(name, seed):
         return compute(results, name, seed)
 
-    figure = RunBrowserFigure(results)
-
-    def draw(result, **values):          # a new figure each time (static copy, tests)
-        return RunBrowserFigure(results).draw(result, **values)
-
-    return LiveFigure(controls, _compute, draw, readout, height="310px", update=figure.draw,
+    figure = RunBrowserFigure(results)         # built once; a frame is blitted
+    return LiveFigure(controls, _compute, figure.draw, readout, height="310px", update=figure,
                       title="Browse the runs: which configuration, which seed")
