@@ -349,3 +349,25 @@ def test_hints_and_solutions(capsys):
     assert_solutions_print([ex.solution_build_model, ex.solution_train_steps,
                             ex.solution_run_experiment, ex.solution_verdict], capsys)
     assert ex.check_build_model(not_attempted).status == "not attempted"
+
+
+def test_verdict_rule_is_checked_on_tables_with_known_verdicts(small_results, capsys):
+    """check_verdict(rule): the published rule passes; rules with the usual slips fail."""
+    _, _, results = small_results
+    assert ex.check_verdict(ex.solution_verdict).passed
+    assert ex.check_verdict(ex.solution_verdict, results=results).passed
+
+    def any_seed(table):                                   # solved in one seed is not enough
+        return ([n for n in table.names if table.count(n) >= 1],
+                ex.solution_verdict(table)[1])
+
+    def below_counts(table):                               # "below the baseline" is not solved
+        plain, biased = table.count("LSTM", "below"), table.count("LSTM+fb", "below")
+        return (ex.solution_verdict(table)[0],
+                "helps" if biased > plain else "hurts" if biased < plain else "no difference")
+    result = ex.check_verdict(any_seed)
+    assert result.status == "wrong" and "so it does not count" in result.message
+    result = ex.check_verdict(below_counts)
+    assert result.status == "wrong" and "the forget bias" in result.message
+    assert ex.check_verdict(not_attempted).status == "not attempted"
+    capsys.readouterr()

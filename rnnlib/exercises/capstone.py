@@ -554,43 +554,81 @@ def _verdict_answer(solved_by, forget_bias, names):
             float(EFFECTS.index(forget_bias.strip().lower())))
 
 
-def check_verdict(solved_by, forget_bias, results) -> CheckResult:
+def _verdict_cases():
+    """Result tables with known verdicts, for checking a verdict *rule* (a function)."""
+    b = cap.BASELINE
+    at, below, solved = [2.0, b], [2.0, 0.5 * b], [2.0, 0.05 * b]
+    tables = [
+        {"RNN": (at, at, at), "LSTM": (at, below, at), "GRU": (solved,) * 3,
+         "LSTM+fb": (below, solved, at)},
+        {"RNN": (solved, solved, below), "LSTM": (solved,) * 3, "GRU": (solved,) * 3,
+         "LSTM+fb": (solved, solved, at)},
+        {"RNN": (at, at), "LSTM": (below, below), "GRU": (below, at), "LSTM+fb": (at, at)},
+    ]
+    return [(cap.Results({(name, seed): curve for name, runs in table.items()
+                          for seed, curve in enumerate(runs)}),) for table in tables]
+
+
+def check_verdict(solved_by, forget_bias=None, results=None) -> CheckResult:
     """Check the learner's verdict against ``results`` (a :class:`rnnlib.demos.capstone.Results`):
     ``solved_by``, the configurations that solved the task in every seed, and ``forget_bias``,
-    one of :data:`EFFECTS`. ``...`` means "not written yet"."""
-    names = results.names
-    if any(v is None or v is Ellipsis for v in (solved_by, forget_bias)):
+    one of :data:`EFFECTS`. ``...`` means "not written yet".
+
+    ``check_verdict(rule)`` with a function ``rule(results) -> (solved_by, forget_bias)`` checks
+    the rule on three result tables with known verdicts instead (and on ``results`` too, when
+    given)."""
+    if callable(solved_by):                              # a rule, checked on several tables
+        rule = solved_by
+        cases = _verdict_cases() + ([(results,)] if results is not None else [])
+
+        def learner(table):
+            out = rule(table)
+            if out is None:
+                return None
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise AnswerError("return a pair (solved_by, forget_bias).")
+            return _verdict_answer(out[0], out[1], table.names)
+
+        def reference(table):
+            return _verdict_answer(table.solved_by(), table.forget_bias_effect(), table.names)
+
+        return run_check("verdict", learner, reference, cases,
+                         output_names=["solved by (1 = yes, per configuration)",
+                                       "the forget bias (index in EFFECTS)"],
+                         diagnose=lambda got, args: _verdict_diagnosis(got, args[0]))
+    if results is None or any(v is None or v is Ellipsis for v in (solved_by, forget_bias)):
         text = ("⏳ verdict: not written yet. Read the table of results, fill in solved_by and "
                 "forget_bias above, then run this cell again.")
         print(text)
         result = CheckResult(False, "not attempted", text, 0, exercise="verdict")
         _record(result)
         return result
-    measured = [n for n in names if results.count(n) == len(results.seeds)]
-    effect = results.forget_bias_effect()
+    names = results.names
 
     def learner():
         return _verdict_answer(solved_by, forget_bias, names)
 
     def reference():
-        return _verdict_answer(measured, effect, names)
-
-    def diagnose(got, args):
-        flags, chosen_effect = got
-        lines = []
-        for n, flag in zip(names, flags, strict=True):
-            counted = results.count(n)
-            if bool(flag) != (n in measured):
-                lines.append(f"{n} solved the task in {counted} of {len(results.seeds)} seeds"
-                             + (", so it does not count" if flag else ", so it counts"))
-        if EFFECTS[int(chosen_effect)] != effect:
-            lines.append(f"the forget bias: the LSTM solved the task in {results.count('LSTM')} "
-                         f"of {len(results.seeds)} seeds, the LSTM+fb in "
-                         f"{results.count('LSTM+fb')}")
-        return "; ".join(lines) + "." if lines else None
+        return _verdict_answer(results.solved_by(), results.forget_bias_effect(), names)
 
     return run_check("verdict", learner, reference, [()],
                      output_names=[f"solved by (1 = yes, for {', '.join(names)})",
                                    f"the forget bias (0 = {EFFECTS[0]}, 1 = {EFFECTS[1]}, "
                                    f"2 = {EFFECTS[2]})"],
-                     diagnose=diagnose)
+                     diagnose=lambda got, args: _verdict_diagnosis(got, results))
+
+
+def _verdict_diagnosis(got, results):
+    """Which part of the verdict disagrees with ``results``, in words."""
+    flags, chosen_effect = got
+    measured, effect = results.solved_by(), results.forget_bias_effect()
+    lines = []
+    for n, flag in zip(results.names, flags, strict=True):
+        if bool(flag) != (n in measured):
+            lines.append(f"{n} solved the task in {results.count(n)} of {len(results.seeds)} "
+                         "seeds" + (", so it does not count" if flag else ", so it counts"))
+    if EFFECTS[int(chosen_effect)] != effect:
+        lines.append(f"the forget bias: the LSTM solved the task in {results.count('LSTM')} "
+                     f"of {len(results.seeds)} seeds, the LSTM+fb in "
+                     f"{results.count('LSTM+fb')}")
+    return "; ".join(lines) + "." if lines else None
