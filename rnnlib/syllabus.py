@@ -56,7 +56,7 @@ PARTS = (
     Part("putting it to work", "#F5E6F0"),
     Part("toward attention", "#FFF3C4"),
     Part("looking inside", "#E6E6E6"),
-    Part("putting it together", "#FADBD8"),
+    Part("your own code", "#FADBD8"),
 )
 
 NOTEBOOKS = (
@@ -85,7 +85,7 @@ NOTEBOOKS = (
     Notebook("11", "11_inside", "Seeing inside a character model", "seeing\ninside",
              "units and\nconnectivity", "inside", "looking inside", 60),
     Notebook("12", "12_capstone", "Capstone: long-range memory with your own code", "capstone",
-             "your own\nloop, 3 seeds", "capstone", "putting it together", 60),
+             "your own\nloop, 3 seeds", "capstone", "your own code", 60),
 )
 
 

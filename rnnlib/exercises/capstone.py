@@ -9,7 +9,8 @@
 3. ``check_run_experiment(fn)``: ``fn(build, train, configs, seeds, steps, T, eval_every) ->
    {(name, seed): held-out losses}``, every configuration over every seed.
 4. ``check_verdict(solved_by, forget_bias, results)``: the learner's reading of the results,
-   compared with what the runs measured.
+   compared with what the runs measured (``check_verdict(rule)`` checks a function
+   ``rule(results) -> (solved_by, forget_bias)`` on tables with known verdicts).
 
 The checks compare with the reference implementations of :mod:`rnnlib.demos.capstone` (never
 with the ``solution_*`` functions below, which only serve learners who ask for them), on small
