@@ -500,9 +500,10 @@ def test_widget_callbacks_are_found_and_timed(measure):
         rows = measure.time_widgets(["demo_widgets"], repeat=3)
     finally:
         sys.path.remove(str(FIXTURES))
-    assert [r["widget"] for r in rows] == ["demo_widgets.decay_widget"]
+    assert [r["widget"] for r in rows] == ["demo_widgets.decay_widget",
+                                           "demo_widgets.floor_widget"]
+    assert [r["error"] for r in rows] == [None, None]
     row = rows[0]
-    assert row["error"] is None
     assert 0 < row["compute_ms"] and 0 < row["draw_ms"] and 0 < row["update_ms"] < 10_000
     assert "w=0.9" in row["controls"]
 
