@@ -9,8 +9,8 @@ each slider and drag it for about two seconds: the picture must change more than
 picture must be the final value's, and nothing may arrive after it. How fast it follows (key
 step to new image, frames per second while dragging, release to final frame) is measured and
 written to artifacts/liveness.md, never asserted: timings on a shared machine are noise.
-Screenshots and a JSON report per notebook go to artifacts/browser/ (kept by CI, ignored by
-git).
+Screenshots and a JSON report per notebook go to artifacts/browser/ (or $COURSE_ARTIFACTS/browser;
+kept by CI, ignored by git).
 
 One JupyterLab server for the session (on copies of the notebooks, settings in a temporary
 folder), one page per notebook; the kernels are shut down after each notebook and the teardown
@@ -38,7 +38,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import browser_support as bs  # noqa: E402
 
 ROOT = bs.ROOT
-ARTIFACTS = ROOT / "artifacts"
+# where CI keeps what a run writes (COURSE_ARTIFACTS, as course.py and .ci/run use it)
+ARTIFACTS = pathlib.Path(os.environ.get("COURSE_ARTIFACTS") or ROOT / "artifacts")
 FIXTURES = ROOT / "tests" / "fixtures"
 FIXTURE_NB = FIXTURES / "widget_demo.ipynb"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
