@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Grade students' copies of the course's notebooks: run each one, collect every exercise check.
 
-    .venv/bin/python scripts/grade.py SUBMISSIONS [--out DIR] [--timeout 300] [--cell-timeout 60]
+    .venv/bin/python scripts/grade.py SUBMISSIONS [--out DIR] [--timeout 600] [--cell-timeout 180]
     .venv/bin/python scripts/grade.py --student-package DEST
     python3 course.py grade SUBMISSIONS [options]     (the same, set-up included)
 
@@ -238,7 +238,7 @@ def _own_folder(out):
     (out / "executed").mkdir(exist_ok=True)
 
 
-def grade(folder, out, timeout=300.0, cell_timeout=60.0, check_time_limit=10.0,
+def grade(folder, out, timeout=600.0, cell_timeout=180.0, check_time_limit=10.0,
           course=ROOT / "notebooks", say=print):
     """Grade every submission in ``folder``; write grades.csv and grades.md to ``out``.
     Returns the rows (one dict per student)."""
@@ -379,10 +379,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("submissions", nargs="?", help="folder of submitted notebooks")
     parser.add_argument("--out", help="folder for the tables (default: SUBMISSIONS-grades)")
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="seconds per notebook (default 300)")
-    parser.add_argument("--cell-timeout", type=float, default=60.0,
-                        help="seconds per cell before it is interrupted (default 60)")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds per notebook (default 600)")
+    parser.add_argument("--cell-timeout", type=float, default=180.0,
+                        help="seconds per cell before it is interrupted (default 180: the "
+                        "capstone's experiment trains twelve models, 30 s with the reference "
+                        "code)")
     parser.add_argument("--check-time-limit", type=float, default=10.0,
                         help="seconds each exercise check allows the student's code (default 10)")
     parser.add_argument("--student-package", metavar="DEST",

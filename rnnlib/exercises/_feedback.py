@@ -49,6 +49,11 @@ def _time_limit_from_environment(default=10.0):
     return value if value > 0 else default
 
 
+def _all_cases(n: int) -> str:
+    """'all 4 test cases', or 'the test case' when there is one."""
+    return "the test case" if n == 1 else f"all {n} test cases"
+
+
 #: seconds each check may spend in the learner's code, over all its test cases
 #: (``RNNLIB_CHECK_TIME_LIMIT`` in the environment sets it, e.g. for a grading run)
 TIME_LIMIT = _time_limit_from_environment()
@@ -665,8 +670,8 @@ def _run(name, learner_fn, reference_fn, cases, rtol, atol, output_names, diagno
                     "only difference." if in_float32 else
                     "If part of your computation runs in float32, precision is the only "
                     "difference; in float64 a correct answer agrees to about 1e-12.")
-        return report(True, "passed", f"{name}: correct on all {len(cases)} test cases at "
+        return report(True, "passed", f"{name}: correct on {_all_cases(len(cases))} at "
                       f"float32 precision (largest difference {low_precision:.2g}). {why_only}",
                       len(cases), note=note, float32=True)
-    return report(True, "passed", f"{name}: correct on all {len(cases)} test cases. Well done!",
+    return report(True, "passed", f"{name}: correct on {_all_cases(len(cases))}. Well done!",
                   len(cases), note=note)
