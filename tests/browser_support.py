@@ -633,6 +633,7 @@ class DragReport:
     final_readout: str
     final_matches_redraw: bool | None  # the last frame equals a fresh frame for the final value
     late_frames: int  # frames in the quiet second after the settled one (stale frames)
+    changes: int = 0  # how many times the readout changed during the drag (out and back)
 
     @property
     def frames_per_second(self) -> float:
@@ -735,8 +736,11 @@ class LiveMeter:
         back = x0 + 0.35 * (far - x0)  # and back, most of the way
         path += [far + (back - far) * (k + 1) / (n - half) for k in range(n - half)]
         readout.evaluate("""(r) => { r.__courseSeen = new Set([r.innerText.trim()]);
+          r.__courseLast = r.innerText.trim(); r.__courseChanges = 0;
           if (!r.__courseObs) {
-            r.__courseObs = new MutationObserver(() => r.__courseSeen.add(r.innerText.trim()));
+            r.__courseObs = new MutationObserver(() => { const v = r.innerText.trim();
+              r.__courseSeen.add(v);
+              if (v !== r.__courseLast) { r.__courseChanges += 1; r.__courseLast = v; } });
             r.__courseObs.observe(r, {subtree: true, characterData: true, childList: true}); } }""")
         self.page.mouse.move(x0, y)
         self.page.mouse.down()
@@ -749,6 +753,7 @@ class LiveMeter:
                 time.sleep(pause)
         self.page.mouse.up()
         seen = set(readout.evaluate("(r) => Array.from(r.__courseSeen)"))
+        changes = readout.evaluate("(r) => r.__courseChanges")
         rec = view.evaluate(_JS_RECORD)
         t_up = rec["ups"][-1] if rec["ups"] else self.page.evaluate(_JS_NOW)
         # "Settled": no frame for three times the longest gap between frames seen during the
@@ -796,4 +801,5 @@ class LiveMeter:
             final_readout,
             matches,
             late,
+            changes,
         )

@@ -143,10 +143,13 @@ def test_readout_numbers_are_parsed():
 
 
 def test_drawn_share_counts_at_most_one_frame_per_value():
-    row = {"drag_values": 20, "drag_frames": 9, "frames_after_release": 3}
+    row = {"drag_values": 20, "drag_frames": 9, "frames_after_release": 3, "drag_seconds": 2.0}
     assert drawn_share(row) == 0.5  # the frames after the release count as the final one
     assert drawn_share({**row, "drag_frames": 40}) == 1.0
     assert np.isnan(drawn_share({**row, "drag_values": 0}))
+    # out and back: 20 distinct values, 30 changes; 19 frames + the final one = 2/3
+    assert drawn_share({**row, "drag_frames": 19, "drag_changes": 30}) == pytest.approx(2 / 3)
+    assert changes_per_second({**row, "drag_changes": 30}) == 15.0
 
 
 def test_same_picture_tells_a_stale_frame_from_a_redrawn_one():
@@ -263,6 +266,7 @@ def measure_liveness(meter, i, j):
         "key_step_median_ms": bs._median(shown),
         "drag_seconds": round(drag.seconds, 2),
         "drag_values": drag.values,
+        "drag_changes": drag.changes,
         "drag_frames": drag.frames,
         "frames_per_second": round(drag.frames_per_second, 1),
         "settle_ms": drag.settle_ms,
@@ -294,12 +298,21 @@ def measure_liveness(meter, i, j):
 
 
 def drawn_share(row):
-    """The share of the values a drag passed that got a frame of their own (the frames during
-    the drag and the final one after it, at most one per value): 100 % means the picture
-    followed the hand through every stop, whatever the slider's number of stops."""
-    values = row["drag_values"]
+    """The share of the slider's value changes during a drag (out to the end and back, so a
+    value can come twice) that got a frame of their own (the frames during the drag and the
+    final one after it, at most one per change): 100 % means the picture followed the hand
+    through every stop, whatever the slider's number of stops. Rows measured before changes
+    were counted use the distinct values."""
+    changes = row.get("drag_changes") or row["drag_values"]
     frames = row["drag_frames"] + min(1, row["frames_after_release"])
-    return min(1.0, frames / values) if values else float("nan")
+    return min(1.0, frames / changes) if changes else float("nan")
+
+
+def changes_per_second(row):
+    """How fast the hand went: the slider's value changes per second of the drag (Playwright's
+    mouse moves wait for the page, so a busy page slows the hand down)."""
+    changes = row.get("drag_changes") or row["drag_values"]
+    return changes / row["drag_seconds"] if row["drag_seconds"] else float("nan")
 
 
 def write_liveness(stem, rows, artifacts):
@@ -309,8 +322,9 @@ def write_liveness(stem, rows, artifacts):
     (folder / f"{stem}-liveness.json").write_text(json.dumps(rows, indent=1))
     lines = [
         "| notebook | widget | slider | key step, median (ms) | frames/s while dragging "
-        "| values passed | values drawn | release to final frame (ms) | load |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| values passed (changes) | changes/s | changes drawn | release to final frame (ms) "
+        "| load |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for f in sorted(folder.glob("*-liveness.json")):
         name = f.stem[: -len("-liveness")]
@@ -318,13 +332,14 @@ def write_liveness(stem, rows, artifacts):
             if r.get("picture_independent"):
                 lines.append(
                     f"| {name} | {r['widget']} | {r['slider']} | (picture "
-                    f"unchanged) | | {r['drag_values']} | | | {r['load']} |"
+                    f"unchanged) | | {r['drag_values']} | | | | {r['load']} |"
                 )
                 continue
             med = r["key_step_median_ms"]
             lines.append(
                 f"| {name} | {r['widget']} | {r['slider']} | "
-                f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} | "
+                f"{med:.0f} | {r['frames_per_second']:.1f} | {r['drag_values']} "
+                f"({r.get('drag_changes', '?')}) | {changes_per_second(r):.1f} | "
                 f"{drawn_share(r):.0%} | {r['settle_ms']:.0f} | {r['load']} |"
             )
     (artifacts / "liveness.md").write_text("\n".join(lines) + "\n")
