@@ -308,6 +308,21 @@ def drawn_share(row):
     return min(1.0, frames / changes) if changes else float("nan")
 
 
+LIVENESS_MARK = "<!-- written by tests/test_browser.py -->"
+
+
+def test_liveness_table_never_replaces_a_file_it_did_not_write(tmp_path):
+    (tmp_path / "browser").mkdir()
+    notes = tmp_path / "liveness.md"
+    notes.write_text("my own notes\n")
+    write_liveness("00_x", [], tmp_path)
+    assert notes.read_text() == "my own notes\n"
+    notes.unlink()
+    write_liveness("00_x", [], tmp_path)                  # its own file: written, then replaced
+    write_liveness("00_x", [], tmp_path)
+    assert notes.read_text().startswith(LIVENESS_MARK)
+
+
 def changes_per_second(row):
     """How fast the hand went: the slider's value changes per second of the drag (Playwright's
     mouse moves wait for the page, so a busy page slows the hand down)."""
@@ -342,7 +357,11 @@ def write_liveness(stem, rows, artifacts):
                 f"({r.get('drag_changes', '?')}) | {changes_per_second(r):.1f} | "
                 f"{drawn_share(r):.0%} | {r['settle_ms']:.0f} | {r['load']} |"
             )
-    (artifacts / "liveness.md").write_text("\n".join(lines) + "\n")
+    target = artifacts / "liveness.md"
+    # never replace a liveness.md this suite did not write (COURSE_ARTIFACTS may be any folder)
+    if target.exists() and not target.read_text().startswith(LIVENESS_MARK):
+        return
+    target.write_text(LIVENESS_MARK + "\n" + "\n".join(lines) + "\n")
 
 
 # -- the static site -----------------------------------------------------------------------------
